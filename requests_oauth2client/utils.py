@@ -1,0 +1,154 @@
+"""URI validation helpers and the `expires_in` to `expires_at` conversion."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+__all__ = ["InvalidUri", "accepts_expires_in", "validate_endpoint_uri", "validate_issuer_uri"]
+
+
+class InvalidUri(ValueError):
+    """Raised when a URI does not pass validation.
+
+    Each boolean attribute tells whether the check of the same name failed.
+
+    Args:
+        url: the offending URI.
+        https: `True` if the URI does not use https.
+        no_credentials: `True` if the URI contains basic credentials.
+        no_port: `True` if the URI has a custom port.
+        no_fragment: `True` if the URI has a fragment.
+        path: `True` if the URI has no path other than `/`.
+    """
+
+    def __init__(
+        self, url: str, *, https: bool, no_credentials: bool, no_port: bool, no_fragment: bool, path: bool
+    ) -> None:
+        super().__init__("Invalid endpoint uri.")
+        self.url = url
+        self.https = https
+        self.no_credentials = no_credentials
+        self.no_port = no_port
+        self.no_fragment = no_fragment
+        self.path = path
+
+    def errors(self) -> list[str]:
+        """Return the description of each failed check, in a fixed order."""
+        checks = (
+            (self.https, "must use https"),
+            (self.no_credentials, "must not contain basic credentials"),
+            (self.no_port, "no custom port number allowed"),
+            (self.no_fragment, "must not contain a uri fragment"),
+            (self.path, "must include a path other than /"),
+        )
+        return [message for failed, message in checks if failed]
+
+    def __str__(self) -> str:
+        return "Invalid URI: " + ", ".join(self.errors())
+
+
+def validate_endpoint_uri(
+    uri: str,
+    *,
+    https: bool = True,
+    no_credentials: bool = True,
+    no_port: bool = False,
+    no_fragment: bool = True,
+    path: bool = True,
+) -> str:
+    """Check that a URI is suitable as an endpoint URI.
+
+    Args:
+        uri: the URI to check.
+        https: require the `https` scheme.
+        no_credentials: refuse a `user:password@` part.
+        no_port: refuse any port other than 443.
+        no_fragment: refuse a `#fragment`.
+        path: require a path other than empty or `/`.
+
+    Returns:
+        the URI, unchanged.
+
+    Raises:
+        InvalidUri: listing every failed check.
+
+    Example:
+        >>> validate_endpoint_uri("https://as.example.com/token")
+        'https://as.example.com/token'
+    """
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise InvalidUri(
+            str(uri), https=True, no_credentials=False, no_port=False, no_fragment=False, path=False
+        ) from exc
+    failed_https = https and parts.scheme != "https"
+    failed_credentials = no_credentials and (parts.username is not None or parts.password is not None)
+    failed_port = no_port and port is not None and port != 443
+    failed_fragment = no_fragment and bool(parts.fragment)
+    failed_path = path and parts.path in ("", "/")
+    if failed_https or failed_credentials or failed_port or failed_fragment or failed_path:
+        raise InvalidUri(
+            uri,
+            https=failed_https,
+            no_credentials=failed_credentials,
+            no_port=failed_port,
+            no_fragment=failed_fragment,
+            path=failed_path,
+        )
+    return uri
+
+
+def validate_issuer_uri(uri: str) -> str:
+    """Check that a URI is suitable as an issuer identifier (an endpoint URI whose path may be empty).
+
+    Raises:
+        InvalidUri: if the URI is not suitable.
+    """
+    return validate_endpoint_uri(uri, path=False)
+
+
+def _now() -> datetime:
+    return datetime.now(tz=timezone.utc).replace(microsecond=0)
+
+
+def expires_at_from_expires_in(expires_in: object) -> datetime | None:
+    """Turn an `expires_in` value into an absolute, aware UTC expiration date.
+
+    A truthy `int`, or a string of decimal digits (optionally signed), counts; anything else gives `None`.
+    """
+    if isinstance(expires_in, bool):
+        return None
+    if isinstance(expires_in, str):
+        text = expires_in.strip()
+        if not text.lstrip("-").isdecimal():
+            return None
+        expires_in = int(text)
+    if isinstance(expires_in, int) and expires_in:
+        return _now() + timedelta(seconds=expires_in)
+    return None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def accepts_expires_in(f: F) -> F:
+    """Decorate a constructor so that it accepts `expires_in` (seconds) instead of `expires_at`.
+
+    When `expires_in` is a truthy integer (or a string of digits), it wins over `expires_at` and is
+    converted to an aware UTC datetime, with microseconds dropped.
+    """
+
+    @functools.wraps(f)
+    def decorator(*args: Any, expires_in: int | str | None = None, **kwargs: Any) -> Any:
+        expires_at = expires_at_from_expires_in(expires_in)
+        if expires_at is not None:
+            kwargs["expires_at"] = expires_at
+        return f(*args, **kwargs)
+
+    return decorator  # type: ignore[return-value]
