@@ -1,0 +1,921 @@
+// Loopback OAuth 2.0 / OpenID Connect authorization server for integration tests.
+//
+// Built on panva's certified `oidc-provider` (pinned in package.json). Every
+// user interaction is automated so a plain HTTP client (Python `requests`) can
+// drive every flow without a browser:
+//   * authorization code: GET /interaction/:uid logs in `login_hint` (or the
+//     demo user) and grants every requested scope, answering 303 redirects only;
+//   * device flow: the standard /device form pages (xsrf + user_code POST),
+//     followed by the same automatic login/consent;
+//   * CIBA: triggerAuthenticationDevice approves after CIBA_APPROVAL_DELAY_MS.
+// Extra grants registered through provider.registerGrantType: RFC 8693 token
+// exchange, RFC 7523 JWT bearer, and the resource owner password grant.
+//
+// Environment:
+//   PORT (9010)  HOST (127.0.0.1)  ISSUER (http://HOST:PORT)
+//   HARNESS_STATE_DIR (./state)       keys are created there once and reused;
+//                                     harness.json describes clients and keys
+//   HARNESS_INTERACTIONS (auto|dev)   dev = oidc-provider's own HTML login and
+//                                     consent forms (any login/password)
+//   CIBA_APPROVAL_DELAY_MS (1000)     POLL_INTERVAL (1)  seconds advertised for
+//                                     device/CIBA polling
+//   DPOP_REQUIRE_NONCE (0)            1 = every client must use DPoP nonces
+//                                     (client-dpop always must)
+//   REDIRECT_URIS (comma list)        for the confidential clients
+//   HARNESS_DEBUG (0)                 1 = log every error event
+//   SHORT_TOKEN_TTL (2)               lifetime in seconds of the access tokens
+//                                     issued to client `client-short-ttl`
+//   HARNESS_EXIT_ON_STDIN_EOF (0)     1 = exit when stdin closes (parent died)
+//   RS_DPOP_REQUIRE_NONCE (0)         1 = the protected resource demands a DPoP
+//                                     nonce on every path (not only /api/nonce/)
+//
+// Protected resource (added for the requests_oauth2client tests): any path
+// under /api/ (e.g. /api/resource), any method. It accepts access tokens
+// issued by this server: opaque ones (looked up with provider.AccessToken /
+// provider.ClientCredentials) and JWT ones (urn:harness:jwt-api, verified with
+// the server's keys), as `Authorization: Bearer <at>` or, for DPoP-bound
+// tokens, `Authorization: DPoP <at>` plus a `DPoP` proof (htm, htu, ath, jti
+// replay, cnf.jkt). Paths under /api/nonce/ also demand a DPoP nonce (401
+// `WWW-Authenticate: DPoP error="use_dpop_nonce"` + `DPoP-Nonce`); the nonces
+// come from the same generator as the authorization server's. Success: 200
+// JSON {sub, client_id, scope, aud, token_type, method, path, query, body}.
+// Failure: 401 with `WWW-Authenticate: Bearer|DPoP error="invalid_token"...`.
+//
+// It prints one line `READY {json}` on stdout once it listens. Loopback only.
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import * as jose from 'jose';
+import Provider, { errors } from 'oidc-provider';
+// Internal helpers (no "exports" map in the package, so deep imports resolve).
+// They are the same functions the built-in grants use; the version is pinned.
+import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import { issueTokens } from 'oidc-provider/lib/helpers/grant_common.js';
+import ServerChallenge, { CHALLENGE_OK_WINDOW } from 'oidc-provider/lib/helpers/challenge.js';
+
+const started = process.hrtime.bigint();
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+const HOST = process.env.HOST || '127.0.0.1';
+const PORT = Number.parseInt(process.env.PORT || '9010', 10);
+const ISSUER = process.env.ISSUER || `http://${HOST}:${PORT}`;
+const STATE_DIR = path.resolve(process.env.HARNESS_STATE_DIR || path.join(HERE, 'state'));
+const INTERACTIONS = process.env.HARNESS_INTERACTIONS || 'auto';
+const CIBA_APPROVAL_DELAY_MS = Number.parseInt(process.env.CIBA_APPROVAL_DELAY_MS || '1000', 10);
+const POLL_INTERVAL = Number.parseInt(process.env.POLL_INTERVAL || '1', 10);
+const DPOP_REQUIRE_NONCE = process.env.DPOP_REQUIRE_NONCE === '1';
+const DEBUG = process.env.HARNESS_DEBUG === '1';
+const SHORT_TOKEN_TTL = Number.parseInt(process.env.SHORT_TOKEN_TTL || '2', 10);
+const RS_DPOP_REQUIRE_NONCE = process.env.RS_DPOP_REQUIRE_NONCE === '1';
+const RESOURCE_PREFIX = '/api/';
+const RESOURCE_PATH = '/api/resource';
+const RESOURCE_NONCE_PATH = '/api/nonce/resource';
+const SHORT_TTL_CLIENT = 'client-short-ttl';
+
+if (!['127.0.0.1', 'localhost', '::1'].includes(HOST)) {
+  throw new Error(`refusing to listen on ${HOST}: this harness is loopback-only`);
+}
+
+// ---------------------------------------------------------------- constants
+const GT = {
+  code: 'authorization_code',
+  refresh: 'refresh_token',
+  cc: 'client_credentials',
+  device: 'urn:ietf:params:oauth:grant-type:device_code',
+  ciba: 'urn:openid:params:grant-type:ciba',
+  tokenExchange: 'urn:ietf:params:oauth:grant-type:token-exchange',
+  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  password: 'password',
+};
+const TT = {
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  refreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
+  idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+};
+const TRUSTED_ISSUER = 'urn:harness:trusted-issuer';
+const DEMO_USER = { username: 'demo-user', password: 'demo-password' };
+const DENY_ACCOUNT = 'deny';
+
+// Resource servers (RFC 8707). Nothing is ever fetched from these identifiers.
+const RESOURCE_SERVERS = {
+  'urn:harness:api': { scope: 'api:read api:write', accessTokenFormat: 'opaque' },
+  'urn:harness:jwt-api': {
+    scope: 'api:read api:write',
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'RS256' } },
+  },
+};
+const DEFAULT_RESOURCE = 'urn:harness:api';
+const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'];
+
+// --------------------------------------------------------------------- keys
+function privateJwk(kind, kid, alg) {
+  const { privateKey } = kind === 'rsa'
+    ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+}
+
+function publicJwk(jwk) {
+  const { d, p, q, dp, dq, qi, ...pub } = jwk;
+  return pub;
+}
+
+function loadOrCreateKeys() {
+  fs.mkdirSync(STATE_DIR, { recursive: true });
+  const file = path.join(STATE_DIR, 'keys.json');
+  if (fs.existsSync(file)) {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+  const keys = {
+    server: [privateJwk('rsa', 'as-rs256', 'RS256'), privateJwk('ec', 'as-es256', 'ES256')],
+    client: [privateJwk('rsa', 'client-rs256', 'RS256'), privateJwk('ec', 'client-es256', 'ES256')],
+    trustedIssuer: privateJwk('ec', 'trusted-issuer-es256', 'ES256'),
+    cookieKeys: [crypto.randomBytes(32).toString('base64url')],
+    dpopNonceSecret: crypto.randomBytes(32).toString('base64url'),
+  };
+  fs.writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+const KEYS = loadOrCreateKeys();
+// The provider keeps `alg` on its own keys; it picks by client preferences.
+const SERVER_JWKS = { keys: KEYS.server };
+const SERVER_PUBLIC_JWKS = jose.createLocalJWKSet({ keys: KEYS.server.map(publicJwk) });
+const CLIENT_PUBLIC_JWKS = { keys: KEYS.client.map(publicJwk) };
+const TRUSTED_ISSUER_JWKS = jose.createLocalJWKSet({ keys: [publicJwk(KEYS.trustedIssuer)] });
+
+// ------------------------------------------------------------------ clients
+const REDIRECT_URIS = (process.env.REDIRECT_URIS
+  || 'http://127.0.0.1:8765/callback,http://localhost:8765/callback').split(',').map((s) => s.trim()).filter(Boolean);
+const POST_LOGOUT_REDIRECT_URIS = ['http://127.0.0.1:8765/logged-out', 'http://localhost:8765/logged-out'];
+
+const CONFIDENTIAL_GRANTS = [
+  GT.code, GT.refresh, GT.cc, GT.device, GT.ciba, GT.tokenExchange, GT.jwtBearer, GT.password,
+];
+const confidential = {
+  application_type: 'web',
+  redirect_uris: REDIRECT_URIS,
+  post_logout_redirect_uris: POST_LOGOUT_REDIRECT_URIS,
+  response_types: ['code'],
+  grant_types: CONFIDENTIAL_GRANTS,
+  backchannel_token_delivery_mode: 'poll',
+  // Without this a client may use no RAR type at all (invalid_authorization_details).
+  authorization_details_types: ['payment_initiation', 'account_information'],
+};
+
+const CLIENTS = [
+  {
+    ...confidential,
+    client_id: 'client-basic',
+    client_secret: 'client-basic-secret-0123456789abcdef0123456789',
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+  {
+    ...confidential,
+    client_id: 'client-post',
+    client_secret: 'client-post-secret-0123456789abcdef0123456789',
+    token_endpoint_auth_method: 'client_secret_post',
+  },
+  {
+    ...confidential,
+    client_id: 'client-secret-jwt',
+    // HS256 client assertions are keyed with this secret; keep it >= 32 bytes.
+    client_secret: 'client-secret-jwt-secret-0123456789abcdef0123456789',
+    token_endpoint_auth_method: 'client_secret_jwt',
+  },
+  {
+    ...confidential,
+    client_id: 'client-private-key-jwt',
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: CLIENT_PUBLIC_JWKS,
+  },
+  {
+    ...confidential,
+    client_id: 'client-dpop',
+    client_secret: 'client-dpop-secret-0123456789abcdef0123456789',
+    token_endpoint_auth_method: 'client_secret_basic',
+    dpop_bound_access_tokens: true,
+  },
+  {
+    // Public client: PKCE (S256) is mandatory. application_type native makes any
+    // loopback port acceptable in redirect_uri (RFC 8252 section 7.3).
+    client_id: 'client-public',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
+    post_logout_redirect_uris: ['http://127.0.0.1/logged-out'],
+    response_types: ['code'],
+    grant_types: [GT.code, GT.refresh, GT.device],
+  },
+  {
+    // client_credentials only; its access tokens live SHORT_TOKEN_TTL (2) seconds
+    // so that tests can cross a token expiry quickly.
+    client_id: SHORT_TTL_CLIENT,
+    client_secret: 'client-short-ttl-secret-0123456789abcdef0123456789',
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [],
+    response_types: [],
+    grant_types: [GT.cc],
+  },
+];
+const CLIENT_BY_ID = new Map(CLIENTS.map((c) => [c.client_id, c]));
+
+// ----------------------------------------------------------------- accounts
+function makeAccount(accountId) {
+  return {
+    accountId,
+    async claims(use, scope) {
+      return {
+        sub: accountId,
+        name: `Demo ${accountId}`,
+        given_name: 'Demo',
+        family_name: accountId,
+        preferred_username: accountId,
+        email: `${accountId}@example.test`,
+        email_verified: true,
+      };
+    },
+  };
+}
+
+async function findAccount(ctx, sub) {
+  if (typeof sub !== 'string' || !sub || sub === DENY_ACCOUNT) return undefined;
+  return makeAccount(sub);
+}
+
+// ------------------------------------------------------------------ helpers
+function splitScope(scope) {
+  return [...new Set(String(scope || '').split(' ').filter(Boolean))];
+}
+
+async function resourceServerInfo(ctx, indicator) {
+  const info = RESOURCE_SERVERS[indicator];
+  if (!info) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
+  return structuredClone(info);
+}
+
+// Grant everything that was asked for (used by the automatic consent, CIBA and
+// the custom grants, where no person is asked).
+async function grantFor(provider, { accountId, clientId, scope, resources }) {
+  const grant = new provider.Grant({ accountId, clientId });
+  const scopes = splitScope(scope);
+  const oidc = scopes.filter((s) => OIDC_SCOPES.includes(s));
+  if (oidc.length) grant.addOIDCScope(oidc.join(' '));
+  for (const resource of resources || []) {
+    const rs = RESOURCE_SERVERS[resource];
+    if (!rs) throw new errors.InvalidTarget(`unknown resource indicator ${resource}`);
+    const allowed = new Set(rs.scope.split(' '));
+    const granted = scopes.filter((s) => allowed.has(s));
+    if (granted.length) grant.addResourceScope(resource, granted.join(' '));
+  }
+  await grant.save();
+  return grant;
+}
+
+// A grant "source" shaped like the AuthorizationCode / DeviceCode models that
+// oidc-provider's issueTokens() expects.
+function makeSource({ accountId, grantId, scope, resource }) {
+  return {
+    accountId,
+    grantId,
+    scope,
+    resource,
+    get scopes() { return new Set(splitScope(this.scope)); },
+    get resourceIndicators() {
+      return new Set(Array.isArray(this.resource) ? this.resource : [this.resource]);
+    },
+  };
+}
+
+function requestedResources(ctx) {
+  const { resource } = ctx.oidc.params;
+  if (resource === undefined) return [];
+  return Array.isArray(resource) ? resource : [resource];
+}
+
+// Issue tokens for an end-user with oidc-provider's own pipeline (resource
+// indicators, DPoP binding, refresh token policy, ID Token).
+async function issueUserTokens(provider, helpers, ctx, { accountId, scope, gty, entityLabel }) {
+  const dPoP = await helpers.validateDpop(ctx);
+  helpers.checkDpopRequired(ctx, dPoP);
+  const account = await findAccount(ctx, accountId);
+  if (!account) throw new errors.InvalidGrant(`${entityLabel}: unknown end-user`);
+
+  const resources = requestedResources(ctx);
+  if (resources.length > 1) {
+    throw new errors.InvalidTarget('only a single resource indicator value is supported for this grant type');
+  }
+  const grant = await grantFor(provider, {
+    accountId, clientId: ctx.oidc.client.clientId, scope, resources,
+  });
+  ctx.oidc.entity('Grant', grant);
+  const source = makeSource({
+    accountId, grantId: grant.jti, scope, resource: resources[0],
+  });
+  await issueTokens(provider, helpers, ctx, source, grant, {
+    gty, entityLabel, cert: undefined, dPoP,
+  });
+}
+
+// ------------------------------------------------------------ custom grants
+function registerExtraGrants(provider) {
+  const helpers = Object.fromEntries(
+    Object.entries(grantHelpers).map(([name, fn]) => [name, fn.bind(undefined, provider)]),
+  );
+
+  // RFC 6749 section 4.3 - Resource Owner Password Credentials (demo user only)
+  provider.registerGrantType(GT.password, async (ctx) => {
+    const { username, password, scope } = ctx.oidc.params;
+    if (!username || !password) throw new errors.InvalidRequest('username and password are required');
+    if (username !== DEMO_USER.username || password !== DEMO_USER.password) {
+      throw new errors.InvalidGrant('invalid resource owner credentials');
+    }
+    await issueUserTokens(provider, helpers, ctx, {
+      accountId: username, scope, gty: 'password', entityLabel: 'password grant',
+    });
+  }, ['username', 'password', 'scope', 'resource'], ['resource']);
+
+  // RFC 7523 section 2.1 - JWT bearer authorization grant. Trusted assertion
+  // issuers: the authenticated client itself (its registered JWKS, or its
+  // client_secret for HS256) and the harness "trusted issuer" key.
+  provider.registerGrantType(GT.jwtBearer, async (ctx) => {
+    const { assertion, scope } = ctx.oidc.params;
+    if (!assertion) throw new errors.InvalidRequest('missing required parameter: assertion');
+    let unverified;
+    try {
+      unverified = jose.decodeJwt(assertion);
+    } catch {
+      throw new errors.InvalidGrant('assertion is not a JWT');
+    }
+    const { clientId } = ctx.oidc.client;
+    let key;
+    if (unverified.iss === TRUSTED_ISSUER) {
+      key = TRUSTED_ISSUER_JWKS;
+    } else if (unverified.iss === clientId) {
+      const meta = CLIENT_BY_ID.get(clientId);
+      if (meta?.jwks) key = jose.createLocalJWKSet(meta.jwks);
+      else if (meta?.client_secret) key = new TextEncoder().encode(meta.client_secret);
+    }
+    if (!key) throw new errors.InvalidGrant('assertion issuer is not trusted');
+    let payload;
+    try {
+      ({ payload } = await jose.jwtVerify(assertion, key, {
+        issuer: unverified.iss,
+        audience: [provider.issuer, ctx.oidc.urlFor('token')],
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: 15,
+      }));
+    } catch (err) {
+      throw new errors.InvalidGrant(`assertion verification failed: ${err.code || err.message}`);
+    }
+    if (payload.jti) {
+      const unique = await provider.ReplayDetection.unique(payload.iss, payload.jti, payload.exp);
+      if (!unique) throw new errors.InvalidGrant('assertion replay detected (jti reused)');
+    }
+    await issueUserTokens(provider, helpers, ctx, {
+      accountId: payload.sub, scope, gty: 'jwt_bearer', entityLabel: 'jwt bearer assertion',
+    });
+  }, ['assertion', 'scope', 'resource'], ['resource']);
+
+  // RFC 8693 - OAuth 2.0 Token Exchange (subject = an end-user token issued
+  // by this server; optional actor token becomes the `act` claim).
+  async function resolveToken(token, type, label) {
+    const fail = () => { throw new errors.InvalidGrant(`${label} is invalid, expired or of the wrong type`); };
+    switch (type) {
+      case TT.accessToken: {
+        const at = await provider.AccessToken.find(token);
+        if (at) return { sub: at.accountId, clientId: at.clientId, scope: at.scope, act: at.extra?.act };
+        const cc = await provider.ClientCredentials.find(token);
+        if (cc) return { sub: undefined, clientId: cc.clientId, scope: cc.scope };
+        try { // JWT access token issued by this server (urn:harness:jwt-api)
+          const { payload } = await jose.jwtVerify(token, SERVER_PUBLIC_JWKS, { issuer: provider.issuer, typ: 'at+jwt' });
+          return { sub: payload.sub, clientId: payload.client_id, scope: payload.scope, act: payload.act };
+        } catch { return fail(); }
+      }
+      case TT.refreshToken: {
+        const rt = await provider.RefreshToken.find(token);
+        if (!rt) return fail();
+        return { sub: rt.accountId, clientId: rt.clientId, scope: rt.scope };
+      }
+      case TT.idToken:
+      case TT.jwt: {
+        for (const [keys, issuer] of [[SERVER_PUBLIC_JWKS, provider.issuer], [TRUSTED_ISSUER_JWKS, TRUSTED_ISSUER]]) {
+          try {
+            const { payload } = await jose.jwtVerify(token, keys, { issuer, requiredClaims: ['sub', 'exp'] });
+            return { sub: payload.sub, clientId: payload.azp || payload.client_id, scope: payload.scope };
+          } catch {}
+        }
+        return fail();
+      }
+      default:
+        throw new errors.InvalidRequest(`unsupported ${label}_type ${type}`);
+    }
+  }
+
+  provider.registerGrantType(GT.tokenExchange, async (ctx) => {
+    const p = ctx.oidc.params;
+    if (!p.subject_token || !p.subject_token_type) {
+      throw new errors.InvalidRequest('subject_token and subject_token_type are required');
+    }
+    if (p.requested_token_type && p.requested_token_type !== TT.accessToken) {
+      throw new errors.InvalidRequest('only requested_token_type urn:ietf:params:oauth:token-type:access_token is supported');
+    }
+    if (p.actor_token && !p.actor_token_type) throw new errors.InvalidRequest('actor_token_type is required with actor_token');
+    if (!p.actor_token && p.actor_token_type) throw new errors.InvalidRequest('actor_token_type given without actor_token');
+
+    const subject = await resolveToken(p.subject_token, p.subject_token_type, 'subject_token');
+    if (!subject.sub) throw new errors.InvalidGrant('subject_token does not represent an end-user');
+
+    // audience (logical name) -> resource indicator
+    if (p.audience !== undefined) {
+      const audiences = Array.isArray(p.audience) ? p.audience : [p.audience];
+      const mapped = audiences.map((aud) => {
+        if (RESOURCE_SERVERS[aud]) return aud;
+        throw new errors.InvalidTarget(`unknown audience ${aud}`);
+      });
+      const merged = [...new Set([...requestedResources(ctx), ...mapped])];
+      p.resource = merged.length === 1 ? merged[0] : merged;
+    }
+
+    // down-scoping only
+    let scope = p.scope;
+    if (scope && subject.scope) {
+      const have = new Set(splitScope(subject.scope));
+      const extra = splitScope(scope).filter((s) => !have.has(s));
+      if (extra.length) throw new errors.InvalidScope('requested scope exceeds the subject_token scope', extra.join(' '));
+    }
+    scope ||= subject.scope;
+
+    if (p.actor_token) {
+      const actor = await resolveToken(p.actor_token, p.actor_token_type, 'actor_token');
+      ctx.oidc.harnessAct = { sub: actor.sub || actor.clientId, ...(subject.act ? { act: subject.act } : {}) };
+    } else if (subject.act) {
+      ctx.oidc.harnessAct = subject.act;
+    }
+
+    await issueUserTokens(provider, helpers, ctx, {
+      accountId: subject.sub, scope, gty: 'token_exchange', entityLabel: 'subject token',
+    });
+    delete ctx.body.id_token;
+    ctx.body.issued_token_type = TT.accessToken;
+  }, [
+    'audience', 'resource', 'scope', 'requested_token_type',
+    'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
+  ], ['audience', 'resource']);
+}
+
+// ------------------------------------------------------------- provider config
+const configuration = {
+  clients: CLIENTS,
+  jwks: SERVER_JWKS,
+  findAccount,
+  claims: {
+    openid: ['sub'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+    email: ['email', 'email_verified'],
+  },
+  scopes: OIDC_SCOPES,
+  cookies: { keys: KEYS.cookieKeys },
+  // Refresh tokens whenever the client may use the refresh_token grant (the
+  // default also demands offline_access, which itself needs prompt=consent).
+  async issueRefreshToken(ctx, client, source) {
+    if (ctx.oidc.params?.grant_type === GT.tokenExchange) return false;
+    return client.grantTypeAllowed(GT.refresh);
+  },
+  async expiresWithSession() { return false; },
+  async extraTokenClaims(ctx, token) {
+    if (ctx?.oidc?.harnessAct && token.kind === 'AccessToken') return { act: ctx.oidc.harnessAct };
+    return undefined;
+  },
+  ttl: {
+    AccessToken: 3600,
+    AuthorizationCode: 60,
+    ClientCredentials(ctx, token, client) {
+      return client?.clientId === SHORT_TTL_CLIENT ? SHORT_TOKEN_TTL : 600;
+    },
+    DeviceCode: 600,
+    BackchannelAuthenticationRequest(ctx) {
+      const requested = Number(ctx?.oidc?.params?.requested_expiry);
+      return requested > 0 ? Math.min(600, requested) : 600;
+    },
+    IdToken: 3600,
+    RefreshToken: 14 * 24 * 3600,
+    Interaction: 3600,
+    Session: 14 * 24 * 3600,
+    Grant: 14 * 24 * 3600,
+  },
+  enabledJWA: {
+    clientAuthSigningAlgValues: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA'],
+    requestObjectSigningAlgValues: ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA'],
+    dPoPSigningAlgValues: ['ES256', 'ES384', 'ES512', 'RS256', 'PS256', 'Ed25519', 'EdDSA'],
+  },
+  features: {
+    devInteractions: { enabled: INTERACTIONS === 'dev' },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+    requestObjects: { enabled: true, requireSignedRequestObject: false },
+    claimsParameter: { enabled: true },
+    jwtResponseModes: { enabled: true }, // JARM: response_mode=jwt / query.jwt / form_post.jwt
+    // RFC 7591/7592 open dynamic registration (no initial access token)
+    registration: { enabled: true, initialAccessToken: false },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: false },
+    deviceFlow: { enabled: true, charset: 'base-20', mask: '****-****' },
+    dPoP: {
+      enabled: true,
+      nonceSecret: Buffer.from(KEYS.dpopNonceSecret, 'base64url'),
+      requireNonce(ctx) {
+        return DPOP_REQUIRE_NONCE || ctx.oidc?.client?.clientId === 'client-dpop';
+      },
+    },
+    resourceIndicators: {
+      enabled: true,
+      async defaultResource(ctx, client, oneOf) {
+        if (oneOf) return oneOf;
+        // RAR needs a resource; client_credentials without one gets the default API
+        if (ctx.oidc.params?.authorization_details) return DEFAULT_RESOURCE;
+        if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === GT.cc) return DEFAULT_RESOURCE;
+        return undefined;
+      },
+      getResourceServerInfo: resourceServerInfo,
+      async useGrantedResource() { return false; },
+    },
+    ciba: {
+      enabled: true,
+      deliveryModes: ['poll'],
+      async processLoginHint(ctx, loginHint) { return loginHint; },
+      async processLoginHintToken() {
+        throw new errors.InvalidRequest('login_hint_token is not supported by this harness; use login_hint');
+      },
+      async validateBindingMessage(ctx, bindingMessage) {
+        if (bindingMessage !== undefined && !/^[a-zA-Z0-9-._+/!?# ]{1,40}$/.test(bindingMessage)) {
+          throw new errors.InvalidBindingMessage('binding_message must be 1-40 basic characters');
+        }
+      },
+      async validateRequestContext() {},
+      async verifyUserCode() {},
+      async triggerAuthenticationDevice(ctx, request, account, client) {
+        const provider = ctx.oidc.provider;
+        const requestId = request.jti;
+        const resources = request.resource === undefined
+          ? [] : (Array.isArray(request.resource) ? request.resource : [request.resource]);
+        const scope = request.scope;
+        setTimeout(async () => {
+          try {
+            const grant = await grantFor(provider, {
+              accountId: account.accountId, clientId: client.clientId, scope, resources,
+            });
+            await provider.backchannelResult(requestId, grant, {
+              amr: ['hwk'], authTime: Math.floor(Date.now() / 1000),
+            });
+          } catch (err) {
+            console.error('CIBA auto-approval failed', err);
+          }
+        }, CIBA_APPROVAL_DELAY_MS).unref();
+      },
+    },
+    richAuthorizationRequests: {
+      enabled: true,
+      types: {
+        payment_initiation: {
+          validate(ctx, detail) {
+            if (detail.instructedAmount !== undefined && typeof detail.instructedAmount !== 'object') {
+              throw new errors.InvalidAuthorizationDetails('instructedAmount must be an object');
+            }
+          },
+        },
+        account_information: { validate() {} },
+      },
+      authorizationDetailsForGrantSource(ctx, source) {
+        return ctx.oidc.grant?.rar;
+      },
+      authorizationDetailsForAccessToken(ctx, token, source) {
+        if (source?.rar) return source.rar;
+        if (ctx.oidc.params?.authorization_details) return JSON.parse(ctx.oidc.params.authorization_details);
+        return undefined;
+      },
+      authorizationDetailsForIntrospection(ctx, token) {
+        return token.rar;
+      },
+    },
+  },
+  interactions: INTERACTIONS === 'dev' ? {} : {
+    url(ctx, interaction) { return `/interaction/${interaction.uid}`; },
+  },
+  // The harness never needs outbound HTTP (inline client jwks, no dynamic
+  // registration, no sector_identifier_uri / CIMD); refuse any fetch.
+  fetch(url) {
+    return Promise.reject(new Error(`outbound fetch disabled in the harness: ${url}`));
+  },
+  renderError(ctx, out) {
+    ctx.type = 'json';
+    ctx.body = out;
+  },
+};
+
+const provider = new Provider(ISSUER, configuration);
+registerExtraGrants(provider);
+
+// ------------------------------------------------------ automatic interactions
+async function autoInteraction(ctx) {
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  const { prompt, params, session } = details;
+  let result;
+  let merge = false;
+  switch (prompt.name) {
+    case 'login': {
+      const hint = typeof params.login_hint === 'string' && params.login_hint ? params.login_hint : DEMO_USER.username;
+      result = hint === DENY_ACCOUNT
+        ? { error: 'access_denied', error_description: 'End-User denied the request (login_hint=deny)' }
+        : { login: { accountId: hint, amr: ['pwd'], remember: true } };
+      break;
+    }
+    case 'consent': {
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+      const d = prompt.details;
+      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+      if (d.missingResourceScopes) {
+        for (const [indicator, scopes] of Object.entries(d.missingResourceScopes)) {
+          grant.addResourceScope(indicator, scopes.join(' '));
+        }
+      }
+      if (d.rar) for (const detail of d.rar) grant.addRar(detail);
+      result = { consent: { grantId: await grant.save() } };
+      merge = true;
+      break;
+    }
+    default:
+      ctx.status = 501;
+      ctx.body = { error: 'not_implemented', error_description: `prompt ${prompt.name}` };
+      return;
+  }
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  ctx.redirect(returnTo);
+  ctx.status = 303;
+}
+
+// ------------------------------------------------------- protected resource
+const DPOP_ALGS = configuration.enabledJWA.dPoPSigningAlgValues;
+// Same secret and label as oidc-provider's own DPoP nonces: the resource lives
+// on the issuer's origin, so one nonce space serves both.
+const RS_NONCES = new ServerChallenge(Buffer.from(KEYS.dpopNonceSecret, 'base64url'), 'DPoP');
+
+class ResourceError extends Error {
+  constructor(scheme, error, description, { status = 401, nonce } = {}) {
+    super(description);
+    Object.assign(this, {
+      scheme, error, description, status, nonce,
+    });
+  }
+}
+
+// Find an access token issued by this server; returns a uniform view or undefined.
+async function findAccessToken(value) {
+  const opaque = (await provider.AccessToken.find(value)) || (await provider.ClientCredentials.find(value));
+  // find() accepts tokens up to clockTolerance (15 s) after exp; this resource
+  // is strict, so that short-lived tokens really are rejected once expired.
+  if (opaque && !opaque.isExpired) {
+    return {
+      sub: opaque.accountId || opaque.clientId,
+      client_id: opaque.clientId,
+      scope: opaque.scope || '',
+      aud: opaque.aud,
+      jkt: opaque.jkt,
+      kind: opaque.kind,
+    };
+  }
+  try {
+    const { payload } = await jose.jwtVerify(value, SERVER_PUBLIC_JWKS, { issuer: provider.issuer, typ: 'at+jwt' });
+    return {
+      sub: payload.sub,
+      client_id: payload.client_id,
+      scope: payload.scope || '',
+      aud: payload.aud,
+      jkt: payload.cnf?.jkt,
+      kind: 'JWTAccessToken',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function verifyDpopProof(ctx, accessToken, token, requireNonce) {
+  const proof = ctx.get('DPoP');
+  const fail = (msg) => new ResourceError('DPoP', 'invalid_dpop_proof', msg);
+  if (!proof) throw new ResourceError('DPoP', 'invalid_token', 'DPoP proof JWT not provided');
+  let payload;
+  let protectedHeader;
+  try {
+    ({ payload, protectedHeader } = await jose.jwtVerify(proof, jose.EmbeddedJWK, {
+      algorithms: DPOP_ALGS, typ: 'dpop+jwt',
+    }));
+  } catch (err) {
+    throw fail(`invalid DPoP proof: ${err.code || err.message}`);
+  }
+  if (typeof payload.iat !== 'number') throw fail('DPoP proof must have a iat number claim');
+  if (typeof payload.jti !== 'string' || !payload.jti) throw fail('DPoP proof must have a jti string claim');
+  if (payload.htm !== ctx.method) throw fail('DPoP proof htm mismatch');
+  const htu = typeof payload.htu === 'string' ? URL.parse(payload.htu) : null;
+  if (htu) { htu.search = ''; htu.hash = ''; }
+  const expected = new URL(ctx.href);
+  expected.search = '';
+  expected.hash = '';
+  if (!htu || htu.href !== expected.href) throw fail('DPoP proof htu mismatch');
+  if (payload.ath !== crypto.hash('sha256', accessToken, 'base64url')) throw fail('DPoP proof ath mismatch');
+  if (payload.nonce !== undefined) {
+    if (typeof payload.nonce !== 'string' || !RS_NONCES.checkChallenge(payload.nonce)) {
+      throw new ResourceError('DPoP', 'use_dpop_nonce', 'invalid nonce in DPoP proof', { nonce: RS_NONCES.nextChallenge() });
+    }
+  } else if (requireNonce) {
+    throw new ResourceError('DPoP', 'use_dpop_nonce', 'nonce is required in the DPoP proof', { nonce: RS_NONCES.nextChallenge() });
+  } else if (Math.abs(Math.floor(Date.now() / 1000) - payload.iat) > CHALLENGE_OK_WINDOW) {
+    throw fail('DPoP proof iat is not recent enough');
+  }
+  const thumbprint = await jose.calculateJwkThumbprint(protectedHeader.jwk);
+  if (thumbprint !== token.jkt) throw new ResourceError('DPoP', 'invalid_token', 'failed jkt verification');
+  const unique = await provider.ReplayDetection.unique(
+    `rs:${token.client_id}`, payload.jti, Math.floor(Date.now() / 1000) + CHALLENGE_OK_WINDOW,
+  );
+  if (!unique) throw fail('DPoP proof JWT replay detected');
+}
+
+async function readBody(ctx) {
+  if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method)) return undefined;
+  const chunks = [];
+  for await (const chunk of ctx.req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return undefined;
+  if (ctx.is('application/json')) {
+    try { return JSON.parse(raw); } catch { return raw; }
+  }
+  if (ctx.is('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  return raw;
+}
+
+async function protectedResource(ctx) {
+  const requireNonce = RS_DPOP_REQUIRE_NONCE || ctx.path.startsWith('/api/nonce/');
+  const challenges = (error) => {
+    const params = error ? `, error="${error.error}", error_description="${error.description.replaceAll('"', "'")}"` : '';
+    const scheme = error?.scheme || 'Bearer';
+    return [
+      `Bearer realm="${RESOURCE_PATH}"${scheme === 'Bearer' ? params : ''}`,
+      `DPoP realm="${RESOURCE_PATH}", algs="${DPOP_ALGS.join(' ')}"${scheme === 'DPoP' ? params : ''}`,
+    ].join(', ');
+  };
+  ctx.set('Cache-Control', 'no-store');
+  try {
+    const authorization = ctx.get('Authorization');
+    const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization);
+    if (!authorization) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', challenges());
+      ctx.body = { error: 'invalid_request', error_description: 'no access token provided' };
+      return;
+    }
+    if (!match) throw new ResourceError('Bearer', 'invalid_request', 'malformed Authorization header', { status: 400 });
+    const scheme = match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+    const value = match[2];
+    const token = await findAccessToken(value);
+    if (!token) throw new ResourceError(scheme, 'invalid_token', 'access token is invalid, expired or revoked');
+    if (scheme === 'DPoP') {
+      if (!token.jkt) throw new ResourceError('DPoP', 'invalid_token', 'access token is not DPoP-bound');
+      await verifyDpopProof(ctx, value, token, requireNonce);
+    } else if (token.jkt) {
+      throw new ResourceError('Bearer', 'invalid_token', 'DPoP-bound access token sent as a Bearer token');
+    }
+    ctx.status = 200;
+    ctx.body = {
+      sub: token.sub ?? null,
+      client_id: token.client_id,
+      scope: token.scope,
+      aud: token.aud ?? null,
+      token_type: scheme,
+      method: ctx.method,
+      path: ctx.path,
+      query: Object.fromEntries(new URLSearchParams(ctx.querystring)),
+      body: (await readBody(ctx)) ?? null,
+    };
+  } catch (err) {
+    if (!(err instanceof ResourceError)) throw err;
+    ctx.status = err.status;
+    ctx.set('WWW-Authenticate', challenges(err));
+    if (err.nonce) ctx.set('DPoP-Nonce', err.nonce);
+    ctx.body = { error: err.error, error_description: err.description };
+  }
+}
+
+provider.use(async (ctx, next) => {
+  if (ctx.path.startsWith(RESOURCE_PREFIX)) {
+    await protectedResource(ctx);
+    return;
+  }
+  if (INTERACTIONS !== 'dev' && ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path)) {
+    try {
+      await autoInteraction(ctx);
+    } catch (err) {
+      ctx.status = err.statusCode || 400;
+      ctx.body = { error: err.error || 'interaction_failed', error_description: err.error_description || err.message };
+    }
+    return;
+  }
+  await next();
+  // Advertise a short polling interval (RFC 8628 / CIBA default is 5 s).
+  const route = ctx.oidc?.route;
+  if ((route === 'device_authorization' || route === 'backchannel_authentication')
+      && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+    ctx.body.interval = POLL_INTERVAL;
+  }
+});
+
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
+if (DEBUG) {
+  for (const ev of ['grant.error', 'authorization.error', 'introspection.error', 'revocation.error',
+    'userinfo.error', 'backchannel.error', 'pushed_authorization_request.error', 'device_authorization.error',
+    'end_session.error', 'jwks.error', 'discovery.error']) {
+    provider.on(ev, (ctx, err) => console.error(ev, err.error, err.error_description, err.error_detail || '', err.cause?.message || ''));
+  }
+}
+
+// ---------------------------------------------------------------- contract file
+function writeContract() {
+  const contract = {
+    issuer: ISSUER,
+    discovery: `${ISSUER}/.well-known/openid-configuration`,
+    interactions: INTERACTIONS,
+    demo_user: DEMO_USER,
+    deny_login_hint: DENY_ACCOUNT,
+    trusted_assertion_issuer: TRUSTED_ISSUER,
+    resources: Object.keys(RESOURCE_SERVERS),
+    default_resource: DEFAULT_RESOURCE,
+    // Protected resource on this server (any path under /api/, any method).
+    resource_url: `${ISSUER}${RESOURCE_PATH}`,
+    // Same, but always demands a DPoP nonce from DPoP requests.
+    resource_nonce_url: `${ISSUER}${RESOURCE_NONCE_PATH}`,
+    resource_dpop_require_nonce: RS_DPOP_REQUIRE_NONCE,
+    short_ttl_client: SHORT_TTL_CLIENT,
+    clients: Object.fromEntries(CLIENTS.map((c) => [c.client_id, {
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      token_endpoint_auth_method: c.token_endpoint_auth_method,
+      redirect_uris: c.redirect_uris,
+      grant_types: c.grant_types,
+      dpop_bound_access_tokens: !!c.dpop_bound_access_tokens,
+      dpop_nonce_required: DPOP_REQUIRE_NONCE || c.client_id === 'client-dpop',
+      application_type: c.application_type || 'web',
+      ...(c.client_id === SHORT_TTL_CLIENT ? { access_token_ttl: SHORT_TOKEN_TTL } : {}),
+    }])),
+    files: {
+      private_key_jwt_jwks: path.join(STATE_DIR, 'client-private-key-jwt.private.jwks.json'),
+      trusted_issuer_jwk: path.join(STATE_DIR, 'trusted-issuer.private.jwk.json'),
+    },
+  };
+  fs.writeFileSync(contract.files.private_key_jwt_jwks, JSON.stringify({ keys: KEYS.client }, null, 2), { mode: 0o600 });
+  fs.writeFileSync(contract.files.trusted_issuer_jwk, JSON.stringify(KEYS.trustedIssuer, null, 2), { mode: 0o600 });
+  const file = path.join(STATE_DIR, 'harness.json');
+  fs.writeFileSync(file, JSON.stringify(contract, null, 2));
+  return file;
+}
+
+const contractFile = writeContract();
+const server = http.createServer(provider.callback());
+server.listen(PORT, HOST, () => {
+  const configMs = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(`READY ${JSON.stringify({
+    issuer: ISSUER,
+    pid: process.pid,
+    contract: contractFile,
+    interactions: INTERACTIONS,
+    startup_ms: Math.round(process.uptime() * 1000), // since node started
+    config_ms: Math.round(configMs), // after the imports: keys, Provider, listen
+  })}\n`);
+});
+
+// All state is in memory; nothing to flush, so exit at once.
+function shutdown() {
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
+// Watchdog for test runners: with HARNESS_EXIT_ON_STDIN_EOF=1 the server exits
+// when its stdin closes, i.e. when the parent process that holds the other end
+// of the pipe dies, even by SIGKILL.
+if (process.env.HARNESS_EXIT_ON_STDIN_EOF === '1') {
+  process.stdin.on('end', shutdown);
+  process.stdin.on('error', shutdown);
+  process.stdin.resume();
+}
