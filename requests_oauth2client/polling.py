@@ -1,0 +1,284 @@
+"""Polling the token endpoint until a pending authorization completes.
+
+The Device Authorization Grant (RFC 8628) and Client-Initiated Backchannel Authentication (CIBA, OpenID Connect)
+both leave the client waiting while the user approves the request elsewhere. The client then polls the token
+endpoint: it waits `interval` seconds between two requests, waits 5 seconds longer each time the Authorization
+Server answers `slow_down`, keeps going while it answers `authorization_pending`, and gives up when the request
+expires.
+
+`BaseTokenEndpointPollingJob` implements that logic once. Each call to a job waits the current interval, then
+sends one token request, and returns the token or `None` while the authorization is still pending:
+
+    job = DeviceAuthorizationPollingJob(client, device_authorization_response)
+    token = None
+    while token is None:
+        token = job()
+
+The loop above is bounded: once the deadline (`expires_at`) of the pending authorization has passed, a call raises
+`PollingExpired` without sending anything, and the Authorization Server ends the flow earlier with `ExpiredToken`
+or `AccessDenied`. Sleeping goes through `time.sleep`, looked up at each call, so tests can patch
+`requests_oauth2client.polling.time.sleep` (or override `sleep()` in a subclass).
+
+This module also holds the checks shared by `DeviceAuthorizationResponse` and `BackChannelAuthenticationResponse`
+on the values that drive polling (`interval`, `expires_in`, `expires_at`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import Attribute, define, field, setters
+
+from requests_oauth2client.exceptions import AuthorizationPending, SlowDown
+
+if TYPE_CHECKING:
+    from requests_oauth2client.client import OAuth2Client
+    from requests_oauth2client.tokens import BearerToken
+
+__all__ = ["BaseTokenEndpointPollingJob", "PollingExpired"]
+
+#: Longest polling interval, in seconds, accepted from an Authorization Server response.
+MAX_INTERVAL = 3600
+#: Longest lifetime (`expires_in`), in seconds, accepted for a device code or a backchannel authentication request.
+MAX_EXPIRES_IN = 86400
+
+
+class PollingExpired(TimeoutError):
+    """The pending authorization expired before a token was obtained.
+
+    Raised by a polling job called after its `expires_at` deadline. No request is sent to the token endpoint
+    then: the device code or `auth_req_id` is no longer usable, and a new authorization must be started.
+
+    Attributes:
+        expires_at: the deadline that has passed.
+    """
+
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__(
+            f"The pending authorization expired at {expires_at.isoformat()} before a token was obtained;"
+            " start a new authorization request."
+        )
+        self.expires_at = expires_at
+
+
+def _utcnow() -> datetime:
+    return datetime.now(tz=timezone.utc)
+
+
+def checked_text(name: str, value: object) -> str:
+    """Check that a value is a non-empty string.
+
+    Args:
+        name: the name of the value, for the error message.
+        value: the value to check.
+
+    Returns:
+        the value, unchanged.
+
+    Raises:
+        TypeError: if the value is not a `str`.
+        ValueError: if the value is an empty string.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a string, got {type(value).__name__}.")
+    if not value:
+        raise ValueError(f"`{name}` must not be empty.")
+    return value
+
+
+def _integer_seconds(name: str, value: object) -> int:
+    """Turn an int, an integral float or a string of decimal digits into an int of seconds."""
+    if isinstance(value, bool):
+        raise TypeError(f"`{name}` must be a number of seconds, got bool.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"`{name}` must be a whole number of seconds, got {value!r}.")
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdecimal() or len(text) > 12:
+            raise ValueError(f"`{name}` must be a whole number of seconds, got a non-numeric string.")
+        return int(text)
+    raise TypeError(f"`{name}` must be a number of seconds, got {type(value).__name__}.")
+
+
+def checked_interval(value: object, *, maximum: int = MAX_INTERVAL) -> int:
+    """Check and normalize a polling `interval`.
+
+    Args:
+        value: an int, an integral float or a string of digits, in seconds.
+        maximum: the largest accepted value.
+
+    Returns:
+        the interval as an int.
+
+    Raises:
+        TypeError: if the value is not a number of seconds.
+        ValueError: if the value is negative, fractional or larger than `maximum`.
+
+    Example:
+        >>> checked_interval("5")
+        5
+    """
+    seconds = _integer_seconds("interval", value)
+    if not 0 <= seconds <= maximum:
+        raise ValueError(f"`interval` must be between 0 and {maximum} seconds, got {seconds}.")
+    return seconds
+
+
+def checked_expires_in(value: object, *, maximum: int = MAX_EXPIRES_IN) -> int:
+    """Check and normalize an `expires_in` lifetime.
+
+    Args:
+        value: an int, an integral float or a string of digits, in seconds.
+        maximum: the largest accepted value.
+
+    Returns:
+        the lifetime as an int.
+
+    Raises:
+        TypeError: if the value is not a number of seconds.
+        ValueError: if the value is not positive, is fractional or is larger than `maximum`.
+    """
+    seconds = _integer_seconds("expires_in", value)
+    if not 0 < seconds <= maximum:
+        raise ValueError(f"`expires_in` must be between 1 and {maximum} seconds, got {seconds}.")
+    return seconds
+
+
+def checked_expires_at(value: object) -> datetime | None:
+    """Check an `expires_at` value: `None` or a `datetime`; a naive datetime is taken as UTC.
+
+    Raises:
+        TypeError: if the value is neither `None` nor a `datetime`.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise TypeError(f"`expires_at` must be a datetime, got {type(value).__name__}.")
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def validates_expires_in(f: F) -> F:
+    """Decorate a constructor so that an `expires_in` keyword argument is checked with `checked_expires_in`.
+
+    Apply it on top of `utils.accepts_expires_in`, which then converts the checked value to `expires_at`.
+    `expires_in=None` is left alone.
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("expires_in") is not None:
+            kwargs["expires_in"] = checked_expires_in(kwargs["expires_in"])
+        return f(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_seconds(instance: object, attribute: Attribute[Any], value: Any) -> None:
+    """Check that an attribute is a finite, non-negative number of seconds (an attrs validator)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"`{attribute.name}` must be a number of seconds, got {type(value).__name__}.")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"`{attribute.name}` must be a finite, non-negative number of seconds, got {value!r}.")
+
+
+@define
+class BaseTokenEndpointPollingJob:
+    """Base class for the jobs that poll the token endpoint until a pending authorization completes.
+
+    Subclasses implement `token_request()`. Each call to the job:
+
+    1. raises `PollingExpired` if `expires_at` has passed;
+    2. sleeps `interval` seconds (never past `expires_at`), then raises `PollingExpired` if the deadline is reached;
+    3. sends one token request: returns the token on success; returns `None` on `authorization_pending`;
+       adds `slow_down_interval` to `interval` and returns `None` on `slow_down`; any other error
+       (`ExpiredToken`, `AccessDenied`, ...) propagates.
+
+    Args:
+        client: the `OAuth2Client` that sends the token requests.
+        requests_kwargs: extra parameters for `requests` on each token request.
+        token_kwargs: extra parameters for each token request.
+        slow_down_interval: seconds added to `interval` each time the AS answers `slow_down`.
+        interval: seconds to wait before each token request.
+        expires_at: the deadline of the pending authorization (`None` when unknown).
+
+    Attributes:
+        interval: the current polling interval, which grows on `slow_down`. The other attributes are read-only.
+    """
+
+    client: OAuth2Client = field(on_setattr=setters.frozen)
+    requests_kwargs: dict[str, Any] = field(on_setattr=setters.frozen)
+    token_kwargs: dict[str, Any] = field(on_setattr=setters.frozen)
+    slow_down_interval: int = field(validator=_check_seconds, on_setattr=setters.frozen)
+    interval: int = field(validator=_check_seconds)
+    expires_at: datetime | None = field(
+        default=None, kw_only=True, converter=checked_expires_at, on_setattr=setters.frozen
+    )
+
+    def __call__(self) -> BearerToken | None:
+        """Wait for the current interval, then poll the token endpoint once.
+
+        Returns:
+            the token once the authorization is complete, `None` while it is pending (or after `slow_down`).
+
+        Raises:
+            PollingExpired: if the deadline is reached before the request could be sent.
+        """
+        self._raise_if_expired()
+        self.sleep()
+        self._raise_if_expired()
+        try:
+            token = self.token_request()
+        except SlowDown:
+            self.slow_down()
+            return None
+        except AuthorizationPending:
+            self.authorization_pending()
+            return None
+        return token
+
+    def _raise_if_expired(self) -> None:
+        if self.expires_at is not None and _utcnow() >= self.expires_at:
+            raise PollingExpired(self.expires_at)
+
+    def sleep(self) -> None:
+        """Wait for `interval` seconds, or until `expires_at` when that comes first.
+
+        Uses `time.sleep`, looked up at each call. Override this to wait differently.
+        """
+        duration: float = self.interval
+        if self.expires_at is not None:
+            remaining = (self.expires_at - _utcnow()).total_seconds()
+            duration = max(0.0, min(duration, remaining))
+        time.sleep(duration)
+
+    def slow_down(self) -> None:
+        """Handle a `slow_down` answer: increase `interval` by `slow_down_interval`."""
+        self.interval += self.slow_down_interval
+
+    def authorization_pending(self) -> None:
+        """Handle an `authorization_pending` answer. Does nothing; override to add behaviour (logging, UI...)."""
+
+    def token_request(self) -> BearerToken:
+        """Send one token request. Subclasses must implement this.
+
+        Returns:
+            the token, when the authorization is complete.
+
+        Raises:
+            NotImplementedError: always, in this base class.
+        """
+        raise NotImplementedError

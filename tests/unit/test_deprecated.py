@@ -1,0 +1,196 @@
+"""Unit tests for `requests_oauth2client.deprecated`: the 1.7 "Pooling" names as deprecated aliases."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+from attrs import define
+from freezegun import freeze_time
+
+from requests_oauth2client import deprecated, polling
+from requests_oauth2client.backchannel_authentication import (
+    BackChannelAuthenticationPollingJob,
+    BackChannelAuthenticationResponse,
+)
+from requests_oauth2client.deprecated import (
+    BackChannelAuthenticationPoolingJob,
+    BaseTokenEndpointPoolingJob,
+    DeviceAuthorizationPoolingJob,
+)
+from requests_oauth2client.device_authorization import DeviceAuthorizationPollingJob, DeviceAuthorizationResponse
+from requests_oauth2client.exceptions import AuthorizationPending, SlowDown
+from requests_oauth2client.polling import BaseTokenEndpointPollingJob
+
+TOKEN = object()
+
+ALIASES = [
+    ("BaseTokenEndpointPoolingJob", BaseTokenEndpointPollingJob, (None, {}, {}, 5, 5), {}),
+    ("DeviceAuthorizationPoolingJob", DeviceAuthorizationPollingJob, (None, "dc"), {"interval": 3}),
+    ("BackChannelAuthenticationPoolingJob", BackChannelAuthenticationPollingJob, (None, "req"), {"interval": 3}),
+]
+
+
+class FakeClient:
+    def __init__(self, *outcomes: Any) -> None:
+        self.outcomes = list(outcomes)
+
+    def _next(self) -> Any:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def device_code(self, device_code: str, requests_kwargs: Any = None, **kwargs: Any) -> Any:
+        return self._next()
+
+    def ciba(self, auth_req_id: str, requests_kwargs: Any = None, **kwargs: Any) -> Any:
+        return self._next()
+
+
+@pytest.mark.parametrize(("old_name", "new_class", "args", "kwargs"), ALIASES)
+def test_calling_an_alias_warns_and_builds_the_new_class(
+    old_name: str, new_class: type, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    alias = getattr(deprecated, old_name)
+    with pytest.warns(DeprecationWarning, match=f"^{old_name} has been renamed to {new_class.__name__}") as record:
+        obj = alias(*args, **kwargs)
+    assert type(obj) is new_class
+    assert len(record) == 1
+    assert record[0].filename == __file__  # the warning points at the caller
+
+
+@pytest.mark.parametrize(("old_name", "new_class", "args", "kwargs"), ALIASES)
+def test_instance_and_subclass_checks(
+    old_name: str, new_class: type, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    alias = getattr(deprecated, old_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # checks must not warn
+        obj = new_class(*args, **kwargs)
+        assert isinstance(obj, alias)
+        assert issubclass(new_class, alias)
+        assert issubclass(alias, alias)
+        assert not isinstance(object(), alias)
+        assert not issubclass(int, alias)
+        assert isinstance(obj, (int, alias))
+
+
+def test_subclasses_of_the_new_class_match_the_base_alias() -> None:
+    job = DeviceAuthorizationPollingJob(None, "dc")  # type: ignore[arg-type]
+    assert isinstance(job, BaseTokenEndpointPoolingJob)
+    assert issubclass(DeviceAuthorizationPollingJob, BaseTokenEndpointPoolingJob)
+    assert not isinstance(job, BackChannelAuthenticationPoolingJob)
+    assert not issubclass(DeviceAuthorizationPollingJob, BackChannelAuthenticationPoolingJob)
+
+
+def test_alias_names_and_class_attributes() -> None:
+    assert DeviceAuthorizationPoolingJob.__name__ == "DeviceAuthorizationPoolingJob"
+    assert DeviceAuthorizationPoolingJob.__module__ == "requests_oauth2client.deprecated"
+    assert "DeviceAuthorizationPollingJob" in (DeviceAuthorizationPoolingJob.__doc__ or "")
+    assert DeviceAuthorizationPoolingJob.token_request is DeviceAuthorizationPollingJob.token_request
+    with pytest.raises(AttributeError):
+        DeviceAuthorizationPoolingJob.no_such_attribute  # noqa: B018
+
+
+def test_subclassing_an_alias_warns_and_derives_from_the_new_class() -> None:
+    with pytest.warns(
+        DeprecationWarning, match="DeviceAuthorizationPoolingJob has been renamed to DeviceAuthorizationPollingJob"
+    ) as record:
+
+        class CustomJob(DeviceAuthorizationPoolingJob):
+            def authorization_pending(self) -> None:
+                super().authorization_pending()
+                self.token_kwargs["pending_seen"] = True
+
+    assert len(record) == 1
+    assert record[0].filename == __file__
+    assert DeviceAuthorizationPollingJob in CustomJob.__mro__
+    assert type(CustomJob) is type(DeviceAuthorizationPollingJob)
+    assert issubclass(CustomJob, DeviceAuthorizationPoolingJob)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # instantiating the subclass does not warn again
+        job = CustomJob(FakeClient(), "dc")
+    assert type(job) is CustomJob
+    assert isinstance(job, DeviceAuthorizationPoolingJob)
+    job.authorization_pending()  # zero-argument super() works in the subclass
+    assert job.token_kwargs == {"pending_seen": True}
+
+
+def test_subclassing_an_alias_with_attrs() -> None:
+    with pytest.warns(DeprecationWarning, match="BaseTokenEndpointPoolingJob has been renamed"):
+
+        @define
+        class MyJob(BaseTokenEndpointPoolingJob):
+            def token_request(self) -> Any:
+                return TOKEN
+
+    job = MyJob(None, {}, {}, 5, 0)  # type: ignore[arg-type]
+    assert isinstance(job, BaseTokenEndpointPollingJob)
+    assert issubclass(MyJob, BaseTokenEndpointPoolingJob)
+
+
+def test_readme_device_flow_with_the_old_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 1.7 usage shown in the README keeps working (with a DeprecationWarning)."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(polling.time, "sleep", sleeps.append)
+    client = FakeClient(
+        AuthorizationPending(requests.Response(), None, "authorization_pending"),
+        SlowDown(requests.Response(), None, "slow_down"),
+        TOKEN,
+    )
+    with freeze_time("2024-05-01 12:00:00"):
+        da_resp = DeviceAuthorizationResponse("dc", "uc", "https://as/device", expires_in=300, interval=4)
+        with pytest.warns(DeprecationWarning, match="DeviceAuthorizationPoolingJob has been renamed"):
+            pool_job = DeviceAuthorizationPoolingJob(client, da_resp)
+        resp = None
+        while resp is None:
+            resp = pool_job()
+    assert resp is TOKEN
+    assert sleeps == [4, 4, 9]
+
+
+def test_readme_ciba_flow_with_the_old_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr(polling.time, "sleep", sleeps.append)
+    client = FakeClient(AuthorizationPending(requests.Response(), None, "authorization_pending"), TOKEN)
+    ba_resp = BackChannelAuthenticationResponse("req", interval=1)
+    with pytest.warns(DeprecationWarning, match="BackChannelAuthenticationPoolingJob has been renamed"):
+        pool_job = BackChannelAuthenticationPoolingJob(client, ba_resp)
+    resp = None
+    while resp is None:
+        resp = pool_job()
+    assert resp is TOKEN
+    assert sleeps == [1, 1]
+
+
+def test_old_names_are_not_in_the_new_modules() -> None:
+    device_authorization = importlib.import_module("requests_oauth2client.device_authorization")
+    backchannel_authentication = importlib.import_module("requests_oauth2client.backchannel_authentication")
+    assert not hasattr(device_authorization, "DeviceAuthorizationPoolingJob")
+    assert not hasattr(backchannel_authentication, "BackChannelAuthenticationPoolingJob")
+    assert not hasattr(polling, "BaseTokenEndpointPoolingJob")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("requests_oauth2client.pooling")
+
+
+@pytest.mark.parametrize("old_name", [name for name, *_ in ALIASES])
+def test_old_names_are_importable_from_the_root(old_name: str) -> None:
+    root = importlib.import_module("requests_oauth2client")
+    assert getattr(root, old_name) is getattr(deprecated, old_name)
+
+
+def test_polling_expiry_still_applies_through_an_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(polling.time, "sleep", lambda seconds: None)
+    with freeze_time("2024-05-01 12:00:00") as frozen:
+        da_resp = DeviceAuthorizationResponse("dc", "uc", "https://as/device", expires_in=10)
+        with pytest.warns(DeprecationWarning, match="DeviceAuthorizationPoolingJob has been renamed"):
+            job = DeviceAuthorizationPoolingJob(FakeClient(), da_resp)
+        frozen.tick(timedelta(seconds=11))
+        with pytest.raises(polling.PollingExpired):
+            job()
