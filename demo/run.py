@@ -27,6 +27,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from requests_oauth2client import (  # noqa: E402
+    ApiClient,
+    ClientSecretBasic,
+    DeviceAuthorizationPollingJob,
+    DPoPToken,
+    OAuth2Client,
+    OAuth2ClientCredentialsAuth,
+)
 from tests.integration.harness import (  # noqa: E402
     Harness,
     ServerStartError,
@@ -71,48 +79,159 @@ def show(label: str, value: object = "") -> None:
 # ----------------------------------------------------------------------- steps
 
 
-def discover_issuer(ctx: Context) -> None:
-    step("Discover the authorization server")
-    meta = ctx.harness.discovery()
-    ctx.data["metadata"] = meta
-    show("discovery document", ctx.harness.discovery_url)
-    show("issuer", meta["issuer"])
-    show("metadata fields", len(meta))
-
-
-def list_endpoints(ctx: Context) -> None:
-    step("Endpoints it advertises")
-    meta: dict[str, Any] = ctx.data["metadata"]
-    for name in sorted(k for k in meta if k.endswith("_endpoint") or k == "jwks_uri"):
-        show(name, meta[name])
-
-
-def list_capabilities(ctx: Context) -> None:
-    step("What it supports")
-    meta: dict[str, Any] = ctx.data["metadata"]
+def discover(ctx: Context) -> None:
+    step("Discovery: build a client from the server's metadata")
+    secret = ctx.harness.client_secret("client-basic")
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=ctx.issuer,
+        auth=ClientSecretBasic("client-basic", secret),
+        redirect_uri=ctx.harness.redirect_uri,
+        testing=True,  # the local server speaks http on 127.0.0.1; real servers must use https
+    )
+    ctx.data["client"] = client
+    show("OAuth2Client.from_discovery_endpoint", f"issuer={ctx.issuer}")
     for name in (
-        "grant_types_supported",
-        "token_endpoint_auth_methods_supported",
-        "code_challenge_methods_supported",
-        "dpop_signing_alg_values_supported",
-        "scopes_supported",
+        "token_endpoint",
+        "authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+        "device_authorization_endpoint",
+        "backchannel_authentication_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "userinfo_endpoint",
     ):
-        if name in meta:
-            show(name, " ".join(meta[name]))
+        show(name, getattr(client, name))
+    show("AS signing keys fetched", len(client.authorization_server_jwks))
+    show("issuer in callbacks (RFC 9207)", client.authorization_response_iss_parameter_supported)
 
 
-def list_clients(ctx: Context) -> None:
-    step("Clients registered for the demo and the tests")
-    for client_id, client in ctx.harness.clients.items():
-        show(client_id, client["token_endpoint_auth_method"])
-    show("protected resource", ctx.harness.resource_url)
+def client_credentials_secret(ctx: Context) -> None:
+    step("Client credentials grant, client_secret_basic")
+    client: OAuth2Client = ctx.data["client"]
+    token = client.client_credentials(scope="api:read")
+    show("client.client_credentials(scope='api:read')")
+    show("access token", f"{token.access_token[:12]}... ({token.token_type})")
+    show("expires in", f"{token.expires_in} s")
+    show("scope", token.scope)
+
+
+def client_credentials_private_key_jwt(ctx: Context) -> None:
+    step("Client credentials grant, private_key_jwt (signed client assertion)")
+    key = ctx.harness.private_jwk("ES256")
+    client = OAuth2Client(
+        ctx.harness.endpoint("token_endpoint"),
+        client_id="client-private-key-jwt",
+        private_key=key,
+        issuer=ctx.issuer,
+        testing=True,
+    )
+    token = client.client_credentials(scope="api:read")
+    show("auth method", type(client.auth).__name__)
+    show("assertion signing key", f"kid={key.get('kid')} alg={key.get('alg')}")
+    show("access token", f"{token.access_token[:12]}... expires in {token.expires_in} s")
+
+
+def api_call(ctx: Context) -> None:
+    step("Calling an API: ApiClient + OAuth2ClientCredentialsAuth")
+    client: OAuth2Client = ctx.data["client"]
+    api = ApiClient(ctx.harness.resource_url, auth=OAuth2ClientCredentialsAuth(client, scope="api:read"))
+    for path in ("orders", "orders/42"):
+        response = api.get(path)
+        body = response.json()
+        show(f"GET {path}", f"HTTP {response.status_code}, seen by the API as client_id={body['client_id']}")
+    show("token requests made", "1 (the handler caches the token until it expires)")
+
+
+def authorization_code(ctx: Context) -> None:
+    step("Authorization code flow with PKCE and OpenID Connect")
+    client: OAuth2Client = ctx.data["client"]
+    azr = client.authorization_request(scope="openid profile offline_access", prompt="consent")
+    show("open this URL in a browser", azr.uri)
+    callback = ctx.harness.authorize(azr.uri, ctx.harness.redirect_uri)  # the browser part, automated
+    show("the browser comes back to", callback)
+    response = azr.validate_callback(callback)  # checks state and iss
+    show("state and iss", "checked")
+    token = client.authorization_code(response)  # sends code_verifier, validates the ID Token
+    ctx.data["user_token"] = token
+    assert token.id_token is not None
+    show("ID Token", f"validated: sub={token.id_token.subject}, nonce matches, signed {token.id_token.alg}")
+    show("access token", f"{token.access_token[:12]}... expires in {token.expires_in} s")
+    show("refresh token", f"{str(token.refresh_token)[:12]}...")
+    show("userinfo", client.userinfo(token))
+
+
+def refresh(ctx: Context) -> None:
+    step("Refresh the tokens")
+    client: OAuth2Client = ctx.data["client"]
+    token = client.refresh_token(ctx.data["user_token"])
+    ctx.data["user_token"] = token
+    show("client.refresh_token(token)", f"new access token {token.access_token[:12]}...")
+
+
+def introspect(ctx: Context) -> None:
+    step("Introspection")
+    client: OAuth2Client = ctx.data["client"]
+    info = client.introspect_token(ctx.data["user_token"])
+    for key in ("active", "sub", "client_id", "scope", "token_type"):
+        show(key, info.get(key))
+
+
+def revoke(ctx: Context) -> None:
+    step("Revocation")
+    client: OAuth2Client = ctx.data["client"]
+    token = ctx.data["user_token"]
+    show("revoke_access_token", client.revoke_access_token(token))
+    show("revoke_refresh_token", client.revoke_refresh_token(token))
+    show("introspection now says active", client.introspect_token(token)["active"])
+
+
+def device_flow(ctx: Context) -> None:
+    step("Device authorization grant (for devices without a browser)")
+    client: OAuth2Client = ctx.data["client"]
+    dar = client.authorize_device(scope="openid profile")
+    print()
+    print(f"    To sign in, open {dar.verification_uri} and enter the code {dar.user_code}")
+    print(f"    (or open {dar.verification_uri_complete})")
+    print()
+    job = DeviceAuthorizationPollingJob(client, dar)
+    show("first poll", "authorization pending" if job() is None else "token")
+    ctx.harness.approve_device(str(dar.verification_uri_complete), dar.user_code)  # the user, automated
+    show("the user", "approved on another device")
+    token = None
+    while token is None:
+        token = job()
+    assert token.id_token is not None
+    show("token received for", token.id_token.subject)
+
+
+def dpop(ctx: Context) -> None:
+    step("DPoP: sender-constrained tokens, with server nonces")
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=ctx.issuer,
+        auth=ClientSecretBasic("client-dpop", ctx.harness.client_secret("client-dpop")),
+        dpop_bound_access_tokens=True,
+        testing=True,
+    )
+    token = client.client_credentials(scope="api:read")
+    assert isinstance(token, DPoPToken)
+    show("token type", token.token_type)
+    show("bound to key thumbprint", token.dpop_key.dpop_jkt)
+    show("server nonce used", "yes" if token.dpop_key.as_nonce else "no")
+    response = ApiClient(ctx.harness.resource_url, auth=token).get("dpop")
+    show("API call with DPoP proof", f"HTTP {response.status_code}")
 
 
 STEPS: list[Step] = [
-    discover_issuer,
-    list_endpoints,
-    list_capabilities,
-    list_clients,
+    discover,
+    client_credentials_secret,
+    client_credentials_private_key_jwt,
+    api_call,
+    authorization_code,
+    refresh,
+    introspect,
+    revoke,
+    device_flow,
+    dpop,
 ]
 
 
