@@ -361,8 +361,7 @@ class InvalidScopeParam(InvalidParam):
 
     def __init__(self, scope: object) -> None:
         super().__init__(
-            f"Invalid scope parameter: {scope!r}. It must be a string or an iterable of strings "
-            "(joined with spaces)."
+            f"Invalid scope parameter: {scope!r}. It must be a string or an iterable of strings (joined with spaces)."
         )
         self.scope = scope
 
