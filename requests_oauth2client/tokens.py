@@ -1,0 +1,747 @@
+"""Token responses, ID Tokens and the errors raised when an ID Token does not pass validation.
+
+`BearerToken` holds a token endpoint response and works as a `requests` auth handler. `IdToken` is a
+`jwskate.SignedJwt` with the OpenID Connect accessors. The checks themselves live in
+[requests_oauth2client.id_token][]; `BearerToken.validate_id_token()` feeds them with a client's configuration.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import attrs
+import jwskate
+import requests
+from binapy import BinaPy
+from cryptography.hazmat.primitives import hashes
+
+from .enums import AccessTokenTypes
+from .exceptions import UnsupportedTokenTypeError
+from .utils import accepts_expires_in
+
+if TYPE_CHECKING:
+    from .id_token import AuthorizationResponseLike, IdTokenClient
+
+__all__ = [
+    "BearerToken",
+    "ExpiredAccessToken",
+    "ExpiredIdToken",
+    "IdToken",
+    "IdTokenAuthTimeTooOld",
+    "IdTokenDecryptionError",
+    "IdTokenIssuedInTheFuture",
+    "IdTokenIssuedTooLongAgo",
+    "IdTokenSigningKeyNotFound",
+    "InvalidIdToken",
+    "InvalidIdTokenClaim",
+    "InvalidIdTokenEncryption",
+    "InvalidIdTokenHeader",
+    "InvalidIdTokenSignature",
+    "MismatchingIdTokenAcr",
+    "MismatchingIdTokenAlg",
+    "MismatchingIdTokenAudience",
+    "MismatchingIdTokenAzp",
+    "MismatchingIdTokenHash",
+    "MismatchingIdTokenIssuer",
+    "MismatchingIdTokenNonce",
+    "MismatchingIdTokenSubject",
+    "MissingIdToken",
+    "MissingIdTokenClaim",
+    "MissingIdTokenEncryption",
+    "TokenResponse",
+    "UnexpectedIdTokenEncryption",
+    "UnsupportedIdTokenAlg",
+    "UnsupportedIdTokenEncryptionAlg",
+    "UnverifiableIdToken",
+    "id_token_converter",
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ID Token errors. None of them puts a token value, a nonce or a hash in its message.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class InvalidIdToken(ValueError):
+    """An ID Token is missing, malformed, or does not pass validation.
+
+    Every ID Token refusal raised by this library is a subclass of this class.
+
+    Args:
+        message: what is wrong (the `"Invalid ID Token: "` prefix is added).
+        id_token: the offending ID Token, if known.
+        token_resp: the token response that carried it, if known.
+    """
+
+    def __init__(self, message: str, id_token: object = None, token_resp: object = None) -> None:
+        super().__init__(f"Invalid ID Token: {message}")
+        self.id_token = id_token
+        self.token_resp = token_resp
+
+
+class _MismatchingIdTokenValue(InvalidIdToken):
+    """A claim or header has a value other than the expected one (stores `.received` and `.expected`)."""
+
+    def __init__(self, message: str, received: object, expected: object, token: object, id_token: object) -> None:
+        super().__init__(message, id_token, token)
+        self.received = received
+        self.expected = expected
+
+
+class MissingIdToken(InvalidIdToken):
+    """An ID Token was expected but the token response has none."""
+
+    def __init__(self, token: object = None) -> None:
+        super().__init__("the token response does not contain an ID Token", None, token)
+
+
+class MismatchingIdTokenIssuer(_MismatchingIdTokenValue):
+    """The `iss` claim is not the expected issuer."""
+
+    def __init__(self, iss: object, expected: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(f"`iss` is {iss!r}, expected {expected!r}", iss, expected, token, id_token)
+
+
+class MismatchingIdTokenNonce(_MismatchingIdTokenValue):
+    """The `nonce` claim is missing or differs from the `nonce` sent in the authorization request."""
+
+    def __init__(self, nonce: object, expected: object, token: object = None, id_token: object = None) -> None:
+        what = "missing" if nonce is None else "different from the one sent in the authorization request"
+        super().__init__(f"`nonce` is {what}", nonce, expected, token, id_token)
+
+
+class MismatchingIdTokenAcr(_MismatchingIdTokenValue):
+    """The `acr` claim is missing or not among the requested `acr_values`."""
+
+    def __init__(self, acr: object, expected: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(f"`acr` is {acr!r}, expected one of {expected!r}", acr, expected, token, id_token)
+
+
+class MismatchingIdTokenAudience(_MismatchingIdTokenValue):
+    """The `aud` claim does not contain the client_id."""
+
+    def __init__(self, audiences: object, client_id: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(
+            f"`aud` is {audiences!r}, which does not contain client_id {client_id!r}",
+            audiences,
+            client_id,
+            token,
+            id_token,
+        )
+
+
+class MismatchingIdTokenAzp(_MismatchingIdTokenValue):
+    """The `azp` claim is not the client_id."""
+
+    def __init__(self, azp: object, client_id: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(f"`azp` is {azp!r}, expected {client_id!r}", azp, client_id, token, id_token)
+
+
+class MismatchingIdTokenAlg(_MismatchingIdTokenValue):
+    """The ID Token is signed with another alg than the expected one (`id_token_signed_response_alg`)."""
+
+    def __init__(self, token_alg: object, client_alg: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(f"signed with {token_alg!r}, expected {client_alg!r}", token_alg, client_alg, token, id_token)
+
+
+class MismatchingIdTokenSubject(_MismatchingIdTokenValue):
+    """A refreshed ID Token has another `sub` than the original one (OpenID Connect Core 12.2)."""
+
+    def __init__(self, sub: object, expected: object, token: object = None, id_token: object = None) -> None:
+        super().__init__("`sub` differs from the original ID Token", sub, expected, token, id_token)
+
+
+class _NamedError(InvalidIdToken):
+    """An error about one claim (or header) named `.claim`; subclasses give the message format."""
+
+    MESSAGE: ClassVar[str]
+
+    def __init__(self, claim: str, token: object = None, id_token: object = None) -> None:
+        super().__init__(self.MESSAGE.format(claim), id_token, token)
+        self.claim = claim
+
+
+class MismatchingIdTokenHash(_NamedError):
+    """An `at_hash`, `c_hash` or `s_hash` claim does not match the value it protects."""
+
+    MESSAGE = "`{}` does not match"
+
+
+class MissingIdTokenClaim(_NamedError):
+    """A required claim is missing from the ID Token."""
+
+    MESSAGE = "the required `{}` claim is missing"
+
+
+class InvalidIdTokenClaim(_NamedError):
+    """A claim of the ID Token has the wrong type or an unusable value."""
+
+    MESSAGE = "the `{}` claim has an invalid type or value"
+
+
+class InvalidIdTokenHeader(_NamedError):
+    """A JOSE header of the ID Token (named `.claim`) is malformed or not supported (e.g. `crit`)."""
+
+    MESSAGE = "invalid or unsupported `{}` header"
+
+
+class ExpiredIdToken(_MismatchingIdTokenValue):
+    """The ID Token is expired: `.received` is its expiration date, `.expected` the current date."""
+
+    def __init__(self, token: object = None, id_token: object = None, *, now: datetime | None = None) -> None:
+        expires_at = _claim_datetime(id_token, "exp")
+        now = now or datetime.now(tz=timezone.utc)
+        super().__init__(f"expired at {expires_at}", expires_at, now, token, id_token)
+
+
+class _DateError(_MismatchingIdTokenValue):
+    """A date claim out of bounds: `.received` is the claim date, `.expected` the bound it crossed."""
+
+    MESSAGE: ClassVar[str]
+
+    def __init__(
+        self, received: datetime | None, expected: datetime, token: object = None, id_token: object = None
+    ) -> None:
+        super().__init__(self.MESSAGE.format(received), received, expected, token, id_token)
+
+
+class IdTokenIssuedInTheFuture(_DateError):
+    """`iat` is later than now plus the leeway."""
+
+    MESSAGE = "issued in the future ({})"
+
+
+class IdTokenIssuedTooLongAgo(_DateError):
+    """`iat` is older than the accepted window."""
+
+    MESSAGE = "issued too long ago ({})"
+
+
+class IdTokenAuthTimeTooOld(_DateError):
+    """`auth_time` is older than the requested `max_age` (plus leeway)."""
+
+    MESSAGE = "the end-user authenticated too long ago ({})"
+
+
+class UnsupportedIdTokenAlg(InvalidIdToken):
+    """The ID Token alg (or the expected alg) is not supported: `none`, or unknown."""
+
+    def __init__(self, token: object = None, id_token: object = None, alg: object = None) -> None:
+        super().__init__(f"unsupported signature alg {alg!r}", id_token, token)
+        self.alg = alg
+
+
+class IdTokenSigningKeyNotFound(InvalidIdToken):
+    """No key of the Authorization Server JWKS can verify the ID Token (unknown `kid`, no suitable key...)."""
+
+    def __init__(self, message: str, token: object = None, id_token: object = None, kid: object = None) -> None:
+        super().__init__(message, id_token, token)
+        self.kid = kid
+
+
+class UnverifiableIdToken(InvalidIdToken):
+    """The client lacks the configuration needed to validate the ID Token (issuer, client secret, key...)."""
+
+
+class _FixedMessageError(InvalidIdToken):
+    MESSAGE: ClassVar[str]
+
+    def __init__(self, token: object = None, id_token: object = None) -> None:
+        super().__init__(self.MESSAGE, id_token, token)
+
+
+class InvalidIdTokenSignature(_FixedMessageError):
+    """The ID Token signature does not verify with the selected key."""
+
+    MESSAGE = "the signature does not verify"
+
+
+class InvalidIdTokenEncryption(InvalidIdToken):
+    """Base class for errors about ID Token encryption."""
+
+
+class UnexpectedIdTokenEncryption(_FixedMessageError, InvalidIdTokenEncryption):
+    """The ID Token is encrypted (JWE) but the client expects a clear signed JWT."""
+
+    MESSAGE = "the ID Token is encrypted, but no encryption is expected"
+
+
+class MissingIdTokenEncryption(_FixedMessageError, InvalidIdTokenEncryption):
+    """The ID Token is a clear signed JWT but the client expects it encrypted."""
+
+    MESSAGE = "the ID Token is not encrypted, but encryption is expected"
+
+
+class UnsupportedIdTokenEncryptionAlg(InvalidIdTokenEncryption):
+    """The JWE `alg` (or `enc`) differs from the expected one, or is refused (RSA1_5)."""
+
+    def __init__(self, alg: object, expected: object, token: object = None, id_token: object = None) -> None:
+        super().__init__(f"encryption alg {alg!r} refused (expected {expected!r})", id_token, token)
+        self.alg = alg
+        self.expected = expected
+
+
+class IdTokenDecryptionError(InvalidIdTokenEncryption):
+    """The encrypted ID Token cannot be decrypted, or does not contain a signed JWT."""
+
+
+class ExpiredAccessToken(RuntimeError):
+    """An expired access token was about to be used. `args[0]` is the token, but its value is not in the message."""
+
+    def __str__(self) -> str:
+        token = self.args[0] if self.args else None
+        expires_at = getattr(token, "expires_at", None)
+        return f"The access token expired at {expires_at}" if expires_at else "The access token is expired"
+
+
+def _claim_datetime(id_token: object, claim: str) -> datetime | None:
+    """Return a numeric date claim as an aware datetime, or None when absent or unusable."""
+    claims = getattr(id_token, "claims", None)
+    value = claims.get(claim) if isinstance(claims, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# IdToken
+# ---------------------------------------------------------------------------------------------------------------
+
+_SIGNATURE_ALGS: Mapping[str, type[jwskate.BaseSignatureAlg]] = {
+    name: alg_class
+    for jwk_class in (jwskate.RSAJwk, jwskate.ECJwk, jwskate.OKPJwk, jwskate.SymmetricJwk)
+    for name, alg_class in jwk_class.SIGNATURE_ALGORITHMS.items()
+}
+_EDDSA_HASHES: Mapping[str, Callable[[], hashes.HashAlgorithm]] = {
+    "Ed25519": hashes.SHA512,
+    "Ed448": lambda: hashes.SHAKE256(114),
+}
+
+
+class IdToken(jwskate.SignedJwt):
+    """An OpenID Connect ID Token: a signed JWT with a few extra accessors.
+
+    All `jwskate.SignedJwt` accessors are available (`claims`, `issuer`, `audiences`, `subject`, `alg`, `kid`,
+    `expires_at`, `verify()`...), and any claim can be read as an attribute (`id_token.nonce`).
+
+    Raises:
+        jwskate.InvalidJwt: if the value is not a compact JWS whose header and payload are JSON objects.
+    """
+
+    def __init__(self, value: bytes | str, *, max_size: int = 16 * 1024) -> None:
+        super().__init__(value, max_size=max_size)
+        if not isinstance(self.headers, dict) or not isinstance(self.claims, dict):
+            msg = "the JWT header and payload must be JSON objects"
+            raise jwskate.InvalidJwt(msg)
+
+    def __reduce__(self) -> tuple[type[IdToken], tuple[bytes]]:
+        return type(self), (bytes(self.value),)
+
+    @property
+    def authorized_party(self) -> str | None:
+        """The `azp` claim, or None.
+
+        Raises:
+            AttributeError: if `azp` is not a string.
+        """
+        azp = self.get_claim("azp")
+        if azp is None or isinstance(azp, str):
+            return azp
+        msg = "azp has an unexpected type"
+        raise AttributeError(msg)
+
+    @property
+    def auth_datetime(self) -> datetime | None:
+        """The `auth_time` claim as an aware UTC datetime, or None.
+
+        Raises:
+            AttributeError: if `auth_time` is not a positive integer.
+        """
+        auth_time = self.get_claim("auth_time")
+        if auth_time is None:
+            return None
+        if isinstance(auth_time, int) and not isinstance(auth_time, bool) and auth_time > 0:
+            try:
+                return datetime.fromtimestamp(auth_time, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                pass
+        msg = "auth_time must be a positive integer"
+        raise AttributeError(msg)
+
+    @classmethod
+    def hash_method(cls, key: jwskate.Jwk | Mapping[str, Any], alg: str | None = None) -> Callable[[str], str]:
+        """Return the function computing `at_hash`, `c_hash` and `s_hash` values for a signing key and alg.
+
+        The hash is the left half of the digest of the ASCII value with the hash function of the signature alg,
+        base64url-encoded. For EdDSA the function depends on the curve: SHA-512 for Ed25519, SHAKE256 (114 bytes)
+        for Ed448.
+
+        Args:
+            key: the key that signs (or verifies) the ID Token.
+            alg: the signature alg; defaults to the key `alg`.
+
+        Returns:
+            a callable taking the value to protect and returning its hash.
+
+        Raises:
+            jwskate.UnsupportedAlg: if the alg is unknown, or EdDSA with an unknown curve.
+            jwskate.ExpectedAlgRequired: if neither `alg` nor the key gives an alg.
+
+        Example:
+            >>> key = jwskate.Jwk.generate(alg="ES256")
+            >>> len(IdToken.hash_method(key)("an_access_token"))
+            22
+        """
+        jwk = jwskate.to_jwk(key)
+        alg = alg or jwk.alg
+        if alg is None:
+            msg = "an alg is required to compute an ID Token hash"
+            raise jwskate.ExpectedAlgRequired(msg)
+        hash_factory: Callable[[], hashes.HashAlgorithm]
+        if alg == "EdDSA":
+            crv = jwk.get("crv")
+            if not isinstance(crv, str) or crv not in _EDDSA_HASHES:
+                raise jwskate.UnsupportedAlg(f"EdDSA with curve {crv!r}")
+            hash_factory = _EDDSA_HASHES[crv]
+        elif alg in _SIGNATURE_ALGS:
+            hashing_alg = _SIGNATURE_ALGS[alg].hashing_alg
+            hash_factory = lambda: hashing_alg  # noqa: E731
+        else:
+            raise jwskate.UnsupportedAlg(alg)
+
+        def hash_value(value: str) -> str:
+            hasher = hashes.Hash(hash_factory())
+            hasher.update(value.encode())
+            digest = hasher.finalize()
+            return BinaPy(digest[: len(digest) // 2]).to("b64u").ascii()
+
+        return hash_value
+
+
+def id_token_converter(id_token: object) -> IdToken | jwskate.JweCompact | None:
+    """Turn a raw ID Token into an `IdToken`, or a `jwskate.JweCompact` when it is encrypted.
+
+    Args:
+        id_token: None, an `IdToken`, a `JweCompact`, a `SignedJwt`, or the token as `str`/`bytes`.
+
+    Returns:
+        None, an `IdToken` or a `JweCompact`.
+
+    Raises:
+        InvalidIdToken: if the value is neither a compact JWS nor a compact JWE.
+    """
+    if id_token is None or isinstance(id_token, (IdToken, jwskate.JweCompact)):
+        return id_token
+    if isinstance(id_token, jwskate.SignedJwt):
+        id_token = id_token.value
+    if isinstance(id_token, (str, bytes)):
+        try:
+            return IdToken(id_token)
+        except (ValueError, TypeError):
+            pass
+        try:
+            return jwskate.JweCompact(id_token)
+        except (ValueError, TypeError):
+            pass
+    raise InvalidIdToken("not a valid compact JWS or JWE", id_token)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Token responses
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class TokenResponse:
+    """Base class for the responses of a token endpoint. Subclasses set `TOKEN_TYPE`."""
+
+    TOKEN_TYPE: ClassVar[str]
+
+
+def _redacted(value: object) -> str:
+    return "None" if value is None else "'<redacted>'"
+
+
+def _aware_datetime(value: datetime | None) -> datetime | None:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+T = TypeVar("T", bound="BearerToken")
+
+
+@attrs.frozen(init=False)
+class BearerToken(TokenResponse, requests.auth.AuthBase):
+    """A token endpoint response holding a Bearer access token (RFC 6750); also a `requests` auth handler.
+
+    Extra response fields are kept in `kwargs` and readable as attributes (`token.custom`) or by subscription
+    (`token["custom"]`). `expires_in=` (seconds) may be given instead of `expires_at`.
+
+    Args:
+        access_token: the access token.
+        expires_at: the access token expiration date (aware; a naive datetime is taken as UTC).
+        scope: the granted scope.
+        refresh_token: the refresh token.
+        token_type: the token type, compared case-insensitively to `TOKEN_TYPE`.
+        id_token: the ID Token, as `str`/`bytes`/`IdToken`, or an encrypted `JweCompact`.
+        **kwargs: any other response field.
+
+    Raises:
+        UnsupportedTokenTypeError: if `token_type` is not `TOKEN_TYPE` (case-insensitively).
+        InvalidIdToken: if `id_token` is neither a compact JWS nor a compact JWE.
+        TypeError: if a field has the wrong type.
+
+    Example:
+        >>> token = BearerToken("my_access_token", expires_in=60)
+        >>> token.authorization_header()
+        'Bearer my_access_token'
+
+    Subclassing: declare the subclass with `@attrs.frozen(init=False)`, add fields after `kwargs` (with
+    `kw_only=True` or a default), override `_check_token_type()` to change the token_type rule, and write an
+    `__init__` that calls `self.__attrs_init__(...)` with every field (decorated with `accepts_expires_in`).
+    `validate_id_token()` and `as_dict()` carry the extra fields over.
+    """
+
+    TOKEN_TYPE: ClassVar[str] = AccessTokenTypes.BEARER.value
+    AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
+    AUTHORIZATION_SCHEME: ClassVar[str] = AccessTokenTypes.BEARER.value
+
+    access_token: str = attrs.field(validator=attrs.validators.instance_of(str), repr=_redacted)
+    expires_at: datetime | None = attrs.field(
+        default=None,
+        converter=_aware_datetime,
+        validator=attrs.validators.optional(attrs.validators.instance_of(datetime)),
+    )
+    scope: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
+    refresh_token: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str)), repr=_redacted
+    )
+    token_type: str = attrs.field(default=AccessTokenTypes.BEARER.value)
+    id_token: IdToken | jwskate.JweCompact | None = attrs.field(
+        default=None, converter=id_token_converter, repr=_redacted
+    )
+    kwargs: dict[str, Any] = attrs.field(factory=dict, validator=attrs.validators.instance_of(dict))
+
+    @accepts_expires_in
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        expires_at: datetime | None = None,
+        scope: str | None = None,
+        refresh_token: str | None = None,
+        token_type: str = TOKEN_TYPE,
+        id_token: str | bytes | IdToken | jwskate.JweCompact | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.__attrs_init__(
+            access_token=access_token,
+            expires_at=expires_at,
+            scope=scope,
+            refresh_token=refresh_token,
+            token_type=token_type,
+            id_token=id_token,
+            kwargs=kwargs,
+        )
+
+    @token_type.validator
+    def _validate_token_type(self, _attribute: attrs.Attribute[str], _value: str) -> None:
+        self._check_token_type()
+
+    def _check_token_type(self) -> None:
+        """Check `token_type` (run at init): `TOKEN_TYPE` in any case. Subclasses override it to change the rule.
+
+        Raises:
+            UnsupportedTokenTypeError: if the value is not acceptable.
+        """
+        token_type = self.token_type
+        if not isinstance(token_type, str) or token_type.lower() != self.TOKEN_TYPE.lower():
+            raise UnsupportedTokenTypeError(token_type)
+
+    def is_expired(self, leeway: int = 0) -> bool | None:
+        """Tell whether the access token is expired, `leeway` seconds from now.
+
+        Returns:
+            None when the expiration date is unknown, else whether `now + leeway > expires_at`.
+        """
+        if self.expires_at is None:
+            return None
+        return datetime.now(tz=timezone.utc) + timedelta(seconds=leeway) > self.expires_at
+
+    @property
+    def expires_in(self) -> int | None:
+        """The number of seconds until expiration (rounded up, negative once expired), computed now; or None."""
+        if self.expires_at is None:
+            return None
+        return math.ceil((self.expires_at - datetime.now(tz=timezone.utc)).total_seconds())
+
+    def authorization_header(self) -> str:
+        """The value of the `Authorization` header for this token: `"<scheme> <access_token>"`."""
+        return f"{self.AUTHORIZATION_SCHEME} {self.access_token}"
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `Authorization` header to a request.
+
+        Raises:
+            ExpiredAccessToken: if the access token is expired.
+        """
+        if self.is_expired():
+            raise ExpiredAccessToken(self)
+        request.headers[self.AUTHORIZATION_HEADER] = self.authorization_header()
+        return request
+
+    def __str__(self) -> str:
+        return self.access_token
+
+    def __getattr__(self, name: str) -> Any:
+        """Read an extra response field (kept in `kwargs`) as an attribute.
+
+        Raises:
+            AttributeError: if there is no such field.
+        """
+        if name.startswith("__") or name == "kwargs":
+            raise AttributeError(name)
+        try:
+            extra = object.__getattribute__(self, "kwargs")
+        except AttributeError:  # not initialised yet (copy, unpickling)
+            raise AttributeError(name) from None
+        try:
+            return extra[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        """Read an extra response field with subscription: `token["custom"]`.
+
+        Raises:
+            KeyError: if there is no such field.
+        """
+        return self.kwargs[name]
+
+    def __contains__(self, name: object) -> bool:
+        """Tell whether the response has an extra field of that name."""
+        return name in self.kwargs
+
+    def as_dict(self, *, with_expires_in: bool = True) -> dict[str, Any]:
+        """Return the token as a dict: the fields, then `expires_in`, then the extra fields; None values dropped.
+
+        Args:
+            with_expires_in: replace `expires_at` with the current `expires_in` (else keep `expires_at`).
+        """
+        result: dict[str, Any] = {}
+        for field in attrs.fields(type(self)):
+            if field.name == "kwargs" or (with_expires_in and field.name == "expires_at"):
+                continue
+            result[field.name] = getattr(self, field.name)
+        if with_expires_in:
+            result["expires_in"] = self.expires_in
+        result.update(self.kwargs)
+        return {key: value for key, value in result.items() if value is not None}
+
+    @cached_property
+    def access_token_jwt(self) -> jwskate.SignedJwt:
+        """The access token parsed as a signed JWT (not verified).
+
+        Raises:
+            jwskate.InvalidJwt: if the access token is not a JWT.
+        """
+        return jwskate.SignedJwt(self.access_token)
+
+    def _with_id_token(self: T, id_token: IdToken) -> T:
+        """Return a copy of this token holding another ID Token; every other field (of subclasses too) is kept."""
+        new = copy.copy(self)
+        object.__setattr__(new, "id_token", id_token)
+        return new
+
+    def validate_id_token(
+        self: T,
+        client: IdTokenClient,
+        azr: AuthorizationResponseLike,
+        exp_leeway: int = 0,
+        auth_time_leeway: int = 10,
+    ) -> T:
+        """Validate the ID Token of this response to an authorization code request (OpenID Connect Core 3.1.3.7).
+
+        See [requests_oauth2client.id_token.validate_id_token][] for the checks. The client gives `client_id`,
+        `client_secret`, `issuer`, `authorization_server_jwks`, `id_token_signed_response_alg` (RS256 when unset),
+        `id_token_encrypted_response_alg`, `id_token_decryption_key`, and `update_authorization_server_public_keys()`
+        to fetch the JWKS again when the `kid` is unknown. The AuthorizationResponse gives `code`, `state`, `nonce`,
+        `acr_values`, `max_age`, and `issuer` (which wins over the client's issuer).
+
+        Args:
+            client: the client that obtained this token (usually an `OAuth2Client`).
+            azr: the `AuthorizationResponse` whose code was exchanged for this token.
+            exp_leeway: seconds of leeway when checking `exp`.
+            auth_time_leeway: seconds of leeway when checking `auth_time` against `max_age`.
+
+        Returns:
+            a new token of the same class, holding the validated (and decrypted) `IdToken`.
+
+        Raises:
+            InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
+        """
+        from .id_token import validate_id_token_with_client  # id_token imports this module
+
+        try:
+            id_token = validate_id_token_with_client(
+                self.id_token,
+                client,
+                azr=azr,
+                access_token=self.access_token,
+                exp_leeway=exp_leeway,
+                auth_time_leeway=auth_time_leeway,
+            )
+        except InvalidIdToken as exc:
+            if exc.token_resp is None:
+                exc.token_resp = self
+            raise
+        return self._with_id_token(id_token)
+
+    def validate_refreshed_id_token(
+        self: T,
+        client: IdTokenClient,
+        previous: BearerToken | IdToken | jwskate.JweCompact | str | None = None,
+        exp_leeway: int = 0,
+    ) -> T:
+        """Validate the ID Token of a refresh token response (OpenID Connect Core 12.2).
+
+        Same checks as `validate_id_token()` without the authorization-request ones (nonce, acr, max_age,
+        c_hash, s_hash); when the previous ID Token is known, `iss` and `sub` must be the same as in it.
+
+        Args:
+            client: the client that obtained this token.
+            previous: the token (or ID Token) that was refreshed, if known.
+            exp_leeway: seconds of leeway when checking `exp`.
+
+        Returns:
+            a new token of the same class, holding the validated (and decrypted) `IdToken`.
+
+        Raises:
+            InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
+        """
+        from .id_token import validate_id_token_with_client  # id_token imports this module
+
+        previous_id_token = previous.id_token if isinstance(previous, BearerToken) else previous
+        try:
+            id_token = validate_id_token_with_client(
+                self.id_token,
+                client,
+                previous_id_token=previous_id_token,
+                access_token=self.access_token,
+                exp_leeway=exp_leeway,
+            )
+        except InvalidIdToken as exc:
+            if exc.token_resp is None:
+                exc.token_resp = self
+            raise
+        return self._with_id_token(id_token)
