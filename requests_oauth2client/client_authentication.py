@@ -1,0 +1,512 @@
+"""Client authentication methods, as `requests` auth handlers.
+
+Each class here authenticates a client to an Authorization Server endpoint by modifying the outgoing request:
+`ClientSecretBasic` (RFC 6749 §2.3.1, `Authorization: Basic`), `ClientSecretPost` (credentials in the form body),
+`ClientSecretJwt` and `PrivateKeyJwt` (RFC 7523 JWT client assertions, as named by OpenID Connect Core §9) and
+`PublicApp` (no authentication, only the `client_id`).
+
+They only apply to `POST` requests with a form-urlencoded body (or no body yet), which is what every AS endpoint
+that authenticates clients expects.
+
+Example:
+    ```python
+    from requests_oauth2client import OAuth2Client, PrivateKeyJwt
+
+    client = OAuth2Client("https://as.example/token", auth=PrivateKeyJwt("client_id", private_jwk))
+    ```
+
+No secret and no private key ever appears in the `repr()` / `str()` of these objects, nor in the messages of the
+exceptions raised here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+
+import requests
+from attrs import field, frozen
+from jwskate import Jwk, SymmetricJwk, to_jwk
+
+from requests_oauth2client.enums import JwtTypes
+
+if TYPE_CHECKING:
+    from jwskate.jwa import BaseSignatureAlg
+
+__all__ = [
+    "BaseClientAssertionAuthenticationMethod",
+    "BaseClientAuthenticationMethod",
+    "ClientSecretBasic",
+    "ClientSecretJwt",
+    "ClientSecretPost",
+    "InvalidClientAssertionSigningKeyOrAlg",
+    "InvalidRequestForClientAuthentication",
+    "PrivateKeyJwt",
+    "PublicApp",
+    "UnsupportedClientCredentials",
+    "client_auth_factory",
+]
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+# compact JSON; built once because `json.dumps` with non-default options builds a new encoder at every call
+_json_encoder = json.JSONEncoder(separators=(",", ":"))
+
+
+class InvalidRequestForClientAuthentication(RuntimeError):
+    """Client authentication was applied to a request that cannot carry it.
+
+    Client authentication only applies to `POST` requests whose body is form-urlencoded (or empty).
+
+    Args:
+        request: the offending request.
+    """
+
+    def __init__(self, request: requests.PreparedRequest) -> None:
+        content_type = request.headers.get("Content-Type") if request.headers is not None else None
+        super().__init__(
+            "Client authentication requires a POST request with an application/x-www-form-urlencoded body "
+            f"(got method {request.method!r}, Content-Type {content_type!r})."
+        )
+        self.request = request
+
+
+class InvalidClientAssertionSigningKeyOrAlg(ValueError):
+    """The key or alg given to sign client assertions is not usable.
+
+    Args:
+        alg: the signing alg that was requested or determined, if any.
+        reason: what is wrong with the key or the alg (never includes key material).
+    """
+
+    def __init__(self, alg: str | None, reason: str | None = None) -> None:
+        message = "Invalid client assertion signing key or alg"
+        if reason:
+            message += f": {reason}"
+        super().__init__(message)
+        self.alg = alg
+
+
+class UnsupportedClientCredentials(TypeError, ValueError):
+    """The credentials given to configure client authentication are not supported."""
+
+
+def _mask(_value: object) -> str:
+    """Repr of a secret field."""
+    return "'***'"
+
+
+def _private_key_repr(jwk: Jwk) -> str:
+    """Repr of a private key field: only the public facts about the key."""
+    return f"<private {jwk.kty} key, kid={jwk.get('kid')!r}>"
+
+
+def _default_jti() -> str:
+    """Generate a random JWT ID: 128 bits from the OS CSPRNG, base64url-encoded."""
+    return secrets.token_urlsafe(16)
+
+
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _request_audience(request: requests.PreparedRequest) -> str:
+    """The request URL without its query string and fragment, used as default assertion audience."""
+    parts = urlsplit(str(request.url))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+@frozen
+class BaseClientAuthenticationMethod(requests.auth.AuthBase):
+    """Base class for client authentication methods.
+
+    On its own, it only checks that the request can carry client authentication: a `POST` with a
+    form-urlencoded body, or no `Content-Type` yet.
+
+    Args:
+        client_id: the client ID.
+    """
+
+    client_id: str
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Check that the request is suitable for client authentication.
+
+        Raises:
+            InvalidRequestForClientAuthentication: if the request is not a form-urlencoded POST.
+        """
+        if request.method != "POST":
+            raise InvalidRequestForClientAuthentication(request)
+        content_type = request.headers.get("Content-Type")
+        if content_type is not None and content_type.split(";", 1)[0].strip().lower() != FORM_CONTENT_TYPE:
+            raise InvalidRequestForClientAuthentication(request)
+        return request
+
+    def _add_form_fields(self, request: requests.PreparedRequest, fields: Mapping[str, str]) -> None:
+        """Add `fields` to the request's form body, keeping every other parameter already there.
+
+        Existing parameters are kept byte for byte; a parameter of the same name as one of `fields` is replaced.
+        The Content-Type and Content-Length headers are set accordingly.
+        """
+        body = request.body
+        if body is None:
+            raw = b""
+        elif isinstance(body, bytes):
+            raw = body
+        elif isinstance(body, str):
+            raw = body.encode()
+        else:  # a stream or a generator: it cannot be parsed nor extended
+            raise InvalidRequestForClientAuthentication(request)
+        # latin-1 maps each byte to one char and back, so percent-decoded values are kept exactly
+        pairs: list[tuple[bytes | str, bytes | str]] = [
+            (key.encode("latin-1"), value.encode("latin-1"))
+            for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+            if key not in fields
+        ]
+        pairs.extend(fields.items())
+        request.prepare_body(pairs, files=None)
+
+
+@frozen
+class ClientSecretBasic(BaseClientAuthenticationMethod):
+    """Authentication with `client_secret_basic`: the client ID and secret in an `Authorization: Basic` header.
+
+    As RFC 6749 §2.3.1 requires, the client ID and the secret are each form-urlencoded before being joined with
+    `:` and base64-encoded, so secrets containing `:`, `%`, `+`, spaces or non-ASCII characters work.
+
+    Args:
+        client_id: the client ID.
+        client_secret: the client secret.
+
+    Example:
+        ```python
+        client = OAuth2Client("https://as.example/token", auth=ClientSecretBasic("client_id", "client_secret"))
+        ```
+    """
+
+    client_secret: str = field(repr=_mask)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `Authorization: Basic` header."""
+        request = super().__call__(request)
+        credentials = f"{quote_plus(self.client_id)}:{quote_plus(self.client_secret)}".encode("ascii")
+        request.headers["Authorization"] = f"Basic {base64.b64encode(credentials).decode('ascii')}"
+        return request
+
+
+@frozen
+class ClientSecretPost(BaseClientAuthenticationMethod):
+    """Authentication with `client_secret_post`: the client ID and secret as form fields in the request body.
+
+    Args:
+        client_id: the client ID.
+        client_secret: the client secret.
+    """
+
+    client_secret: str = field(repr=_mask)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `client_id` and `client_secret` form fields."""
+        request = super().__call__(request)
+        self._add_form_fields(request, {"client_id": self.client_id, "client_secret": self.client_secret})
+        return request
+
+
+@frozen
+class BaseClientAssertionAuthenticationMethod(BaseClientAuthenticationMethod):
+    """Base class for the methods that authenticate with a JWT client assertion (RFC 7523 §2.2).
+
+    Every request gets a fresh assertion with `iss` = `sub` = client_id, `aud`, `iat`, `exp` = `iat` + lifetime
+    and a random `jti`.
+
+    Args:
+        client_id: the client ID.
+        lifetime: the assertion lifetime, in seconds.
+        jti_gen: a callable that returns a fresh, unique JWT ID at each call.
+        aud: the assertion audience; when None, the URL of the request (without query and fragment) is used.
+        alg: the signing alg.
+        typ: the `typ` header of the assertion; None to omit it.
+    """
+
+    lifetime: int
+    jti_gen: Callable[[], object]
+    aud: str | None
+    alg: str | None
+    typ: str | None
+
+    def client_assertion(self, audience: str) -> str:
+        """Generate a client assertion for the given audience.
+
+        Args:
+            audience: the assertion audience.
+
+        Returns:
+            the assertion, as a compact signed JWT.
+
+        Raises:
+            NotImplementedError: in this base class, which has no signing key.
+        """
+        signing_input = self._encoded_header + b"." + _b64url(self._claims(audience))
+        signature = self._signer.sign(signing_input)
+        return (signing_input + b"." + _b64url(bytes(signature))).decode("ascii")
+
+    def _signature_wrapper(self) -> BaseSignatureAlg:
+        """The jwskate signature wrapper, initialised with the signing key and alg. Subclasses provide it."""
+        raise NotImplementedError
+
+    def _header_params(self) -> dict[str, str]:
+        """The JWS header of the assertions."""
+        header = {"alg": str(self.alg)}
+        if self.typ is not None:
+            header["typ"] = str(self.typ)
+        return header
+
+    # Signing is on the path of every token request: the key wrapper, the encoded header and the encoded constant
+    # claims are built once per instance (the instance is immutable).
+
+    @cached_property
+    def _signer(self) -> BaseSignatureAlg:
+        return self._signature_wrapper()
+
+    @cached_property
+    def _encoded_header(self) -> bytes:
+        return _b64url(_json_encoder.encode(self._header_params()).encode())
+
+    @cached_property
+    def _claims_prefix(self) -> str:
+        client_id = _json_encoder.encode(self.client_id)
+        return f'{{"iss":{client_id},"sub":{client_id},"aud":'
+
+    def _claims(self, audience: str) -> bytes:
+        """The JSON-encoded claims of a new assertion: the constant prefix, then each value JSON-encoded."""
+        iat = int(time.time())
+        aud = _json_encoder.encode(audience)
+        jti = _json_encoder.encode(str(self.jti_gen()))
+        return f'{self._claims_prefix}{aud},"iat":{iat},"exp":{iat + self.lifetime},"jti":{jti}}}'.encode()
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `client_id`, `client_assertion` and `client_assertion_type` form fields."""
+        request = super().__call__(request)
+        audience = self.aud or _request_audience(request)
+        self._add_form_fields(
+            request,
+            {
+                "client_id": self.client_id,
+                "client_assertion": self.client_assertion(audience),
+                "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            },
+        )
+        return request
+
+
+@frozen(init=False)
+class ClientSecretJwt(BaseClientAssertionAuthenticationMethod):
+    """Authentication with `client_secret_jwt`: a client assertion signed with HMAC, keyed by the client secret.
+
+    Args:
+        client_id: the client ID.
+        client_secret: the client secret.
+        lifetime: the assertion lifetime, in seconds.
+        alg: the HMAC alg (`HS256`, `HS384` or `HS512`).
+        jti_gen: a callable that returns a fresh, unique JWT ID at each call.
+        aud: the assertion audience; defaults to the URL of the endpoint.
+        typ: the `typ` header of the assertion (`client-authentication+jwt`; pass `"JWT"` for older servers).
+
+    Raises:
+        InvalidClientAssertionSigningKeyOrAlg: if `alg` is not an HMAC alg.
+    """
+
+    client_secret: str = field(repr=_mask)
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        lifetime: int = 60,
+        alg: str = "HS256",
+        jti_gen: Callable[[], object] = _default_jti,
+        aud: str | None = None,
+        typ: str | None = JwtTypes.CLIENT_AUTHENTICATION_JWT,
+    ) -> None:
+        self.__attrs_init__(
+            client_id=client_id,
+            lifetime=lifetime,
+            jti_gen=jti_gen,
+            aud=aud,
+            alg=alg,
+            typ=typ,
+            client_secret=client_secret,
+        )
+
+    def __attrs_post_init__(self) -> None:
+        _ = self._signer, self._encoded_header  # check the alg now, and build what every assertion reuses
+
+    def _signature_wrapper(self) -> BaseSignatureAlg:
+        key = SymmetricJwk.from_bytes(self.client_secret.encode())
+        if self.alg not in key.supported_signing_algorithms():
+            raise InvalidClientAssertionSigningKeyOrAlg(self.alg, f"{self.alg!r} is not an HMAC signing alg")
+        return key.signature_wrapper(self.alg)
+
+
+@frozen(init=False)
+class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
+    """Authentication with `private_key_jwt`: a client assertion signed with the client's private key.
+
+    The signing alg is the key's `alg` when it has one, else the `alg` parameter. The key must be an asymmetric
+    private key that supports that alg and has a `kid` (sent in the assertion header).
+
+    Args:
+        client_id: the client ID.
+        private_jwk: the private signing key, as a `jwskate.Jwk` or a JWK dict.
+        alg: the signing alg, used when the key has no `alg`.
+        lifetime: the assertion lifetime, in seconds.
+        jti_gen: a callable that returns a fresh, unique JWT ID at each call.
+        aud: the assertion audience; defaults to the URL of the endpoint. `OAuth2Client` passes its issuer.
+        typ: the `typ` header of the assertion (`client-authentication+jwt`; pass `"JWT"` for older servers).
+
+    Raises:
+        InvalidClientAssertionSigningKeyOrAlg: if the key or alg is not usable.
+    """
+
+    private_jwk: Jwk = field(repr=_private_key_repr, hash=False)
+
+    def __init__(
+        self,
+        client_id: str,
+        private_jwk: Jwk | Mapping[str, Any],
+        *,
+        alg: str | None = None,
+        lifetime: int = 60,
+        jti_gen: Callable[[], object] = _default_jti,
+        aud: str | None = None,
+        typ: str | None = JwtTypes.CLIENT_AUTHENTICATION_JWT,
+    ) -> None:
+        jwk = self._check_key(private_jwk, alg)
+        self.__attrs_init__(
+            client_id=client_id,
+            lifetime=lifetime,
+            jti_gen=jti_gen,
+            aud=aud,
+            alg=jwk.alg or alg,
+            typ=typ,
+            private_jwk=jwk,
+        )
+
+    @staticmethod
+    def _check_key(private_jwk: Jwk | Mapping[str, Any], alg: str | None) -> Jwk:
+        jwk: Jwk | None
+        try:
+            jwk = to_jwk(private_jwk)
+        except Exception:
+            jwk = None
+        if jwk is None:
+            # raised outside the `except` block: jwskate's errors carry the key parameters, which must not be
+            # chained to ours (and end up in a traceback or a log)
+            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the private key is not a valid JWK")
+        alg = jwk.alg or alg
+        if alg is None:
+            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key has no 'alg' and no alg was given")
+        if jwk.is_symmetric or not jwk.is_private:
+            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key must be an asymmetric private key")
+        if alg not in jwk.supported_signing_algorithms():
+            raise InvalidClientAssertionSigningKeyOrAlg(alg, f"alg {alg!r} is not supported by this key")
+        if not jwk.get("kid"):
+            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key must have a 'kid'")
+        return jwk
+
+    def __attrs_post_init__(self) -> None:
+        _ = self._signer, self._encoded_header  # build what every assertion reuses
+
+    def _signature_wrapper(self) -> BaseSignatureAlg:
+        return self.private_jwk.signature_wrapper(self.alg)
+
+    def _header_params(self) -> dict[str, str]:
+        return {**super()._header_params(), "kid": self.private_jwk.kid}
+
+
+@frozen
+class PublicApp(BaseClientAuthenticationMethod):
+    """Authentication method `none`, for public clients: only the `client_id` form field is sent.
+
+    Args:
+        client_id: the client ID.
+    """
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `client_id` form field."""
+        request = super().__call__(request)
+        self._add_form_fields(request, {"client_id": self.client_id})
+        return request
+
+
+def client_auth_factory(
+    auth: requests.auth.AuthBase | tuple[str, str] | tuple[str, Jwk] | tuple[str, Mapping[str, Any]] | str | None,
+    *,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    private_key: Jwk | Mapping[str, Any] | None = None,
+    audience: str | None = None,
+    default_auth_handler: Callable[[str, str], requests.auth.AuthBase] = ClientSecretPost,
+) -> requests.auth.AuthBase:
+    """Build the client authentication handler from the ways `OAuth2Client` accepts credentials.
+
+    Either `auth` or the keyword credentials, not both:
+
+    - an `AuthBase` instance is used as is;
+    - a `str` is a client ID → `PublicApp`;
+    - `(client_id, client_secret)` → `default_auth_handler` (`ClientSecretPost`);
+    - `(client_id, private_jwk)` with a `Jwk` or a dict → `PrivateKeyJwt` with `aud=audience`;
+    - keywords: `private_key` → `PrivateKeyJwt`, else `client_secret` → `default_auth_handler`,
+      else `client_id` alone → `PublicApp`.
+
+    Args:
+        auth: the auth handler, client ID, or (client_id, credential) tuple.
+        client_id: the client ID, when `auth` is not given.
+        client_secret: the client secret, when `auth` is not given.
+        private_key: the private signing key, when `auth` is not given.
+        audience: the `aud` for `PrivateKeyJwt` assertions (usually the AS issuer).
+        default_auth_handler: the class used for a client ID and secret.
+
+    Returns:
+        the client authentication handler.
+
+    Raises:
+        UnsupportedClientCredentials: if the credentials are missing, ambiguous or of an unsupported type.
+    """
+    if auth is not None:
+        if client_id is not None or client_secret is not None or private_key is not None:
+            msg = "Use either `auth` or the `client_id`/`client_secret`/`private_key` parameters, not both."
+            raise UnsupportedClientCredentials(msg)
+        if isinstance(auth, requests.auth.AuthBase):
+            return auth
+        if isinstance(auth, str):
+            return PublicApp(auth)
+        if isinstance(auth, (tuple, list)) and len(auth) == 2 and isinstance(auth[0], str):
+            tuple_client_id, credential = auth
+            if isinstance(credential, str):
+                return default_auth_handler(tuple_client_id, credential)
+            if isinstance(credential, (Jwk, Mapping)):
+                return PrivateKeyJwt(tuple_client_id, credential, aud=audience)
+            msg = f"Unsupported client credential type in `auth` tuple: {type(credential).__name__}."
+            raise UnsupportedClientCredentials(msg)
+        msg = (
+            "`auth` must be a requests AuthBase, a client_id, or a (client_id, client_secret or private key) tuple; "
+            f"got a {type(auth).__name__}."
+        )
+        raise UnsupportedClientCredentials(msg)
+
+    if client_id is None:
+        msg = "No client credentials: pass `auth`, or at least `client_id`."
+        raise UnsupportedClientCredentials(msg)
+    if private_key is not None:
+        return PrivateKeyJwt(client_id, private_key, aud=audience)
+    if client_secret is not None:
+        return default_auth_handler(client_id, client_secret)
+    return PublicApp(client_id)
