@@ -1,0 +1,433 @@
+"""`ApiClient`: a `requests.Session` wrapper bound to the root URL of an API.
+
+Paths given to `ApiClient` are always resolved *under* its `base_url`: absolute URLs, scheme-relative
+`//host` paths, backslash tricks and `..` segments that would climb above the base path are refused with
+`InvalidPathParam`, so a client never sends a request (nor its credentials) outside its API.
+
+Example:
+    ```python
+    from requests_oauth2client import ApiClient
+
+    api = ApiClient("https://myapi.local/root", auth=auth)
+    api.get("/resource/foo")  # GET https://myapi.local/root/resource/foo
+    api.get(["users", 1234, "x y"])  # GET https://myapi.local/root/users/1234/x%20y
+    api.users.get("userid")  # GET https://myapi.local/root/users/userid
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import IO, TYPE_CHECKING, Any, Literal
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import requests
+from attrs import fields, frozen
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["ApiClient", "InvalidBoolFieldsParam", "InvalidPathParam", "validate_bool_fields"]
+
+#: What `ApiClient` accepts as a path: a string (or bytes), or an iterable of parts.
+PathType = str | bytes | Iterable[str | bytes | int]
+
+NoneFieldsType = Literal["include", "exclude", "empty"]
+
+_NONE_FIELDS = ("include", "exclude", "empty")
+_REQUESTS_BOOL_FIELDS = ("True", "False")
+_DEFAULT_USER_AGENT = requests.utils.default_user_agent()
+
+# "scheme:" at the start of a path: RFC 3986 scheme syntax.
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# ASCII control characters: some URL parsers silently drop tabs and newlines, which could hide a `..` segment.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class InvalidBoolFieldsParam(ValueError):
+    """Raised when the `bool_fields` parameter is not a pair of values.
+
+    Args:
+        bool_fields: the offending value, also available as `.value`.
+    """
+
+    def __init__(self, bool_fields: object) -> None:
+        super().__init__(
+            "Invalid value for `bool_fields` parameter. It must be an iterable of exactly 2 values, "
+            "to use for `True` and `False` respectively."
+        )
+        self.value = bool_fields
+
+
+class InvalidPathParam(TypeError, ValueError):
+    """Raised when a path given to `ApiClient` is unusable, or would lead outside its `base_url`.
+
+    Args:
+        path: the offending path, also available as `.url`.
+        reason: why it is refused.
+    """
+
+    def __init__(self, path: object, reason: str = "it is not a valid relative path") -> None:
+        super().__init__(f"Invalid path {path!r}: {reason}.")
+        self.url = path
+
+
+def validate_bool_fields(bool_fields: Iterable[str]) -> tuple[str, str]:
+    """Check that `bool_fields` is a pair of values, and return them as strings.
+
+    Args:
+        bool_fields: the values to use for `True` and `False`, in that order.
+
+    Returns:
+        the `(true_value, false_value)` tuple.
+
+    Raises:
+        InvalidBoolFieldsParam: if `bool_fields` does not unpack into exactly 2 values.
+    """
+    try:
+        true_value, false_value = bool_fields
+    except (TypeError, ValueError) as exc:
+        raise InvalidBoolFieldsParam(bool_fields) from exc
+    return str(true_value), str(false_value)
+
+
+def _check_relative_path(original: object, path: str) -> None:
+    """Refuse anything in a (decoded) relative path that could lead outside the base URL."""
+    if "://" in path:
+        raise InvalidPathParam(original, "absolute URLs are not allowed")
+    if _CONTROL_RE.search(path):
+        raise InvalidPathParam(original, "control characters are not allowed")
+    path_part = re.split(r"[?#]", path, maxsplit=1)[0]
+    if "\\" in path_part:
+        raise InvalidPathParam(original, "backslashes are not allowed")
+    if path_part.startswith("//"):
+        raise InvalidPathParam(original, "scheme-relative URLs are not allowed")
+    if _SCHEME_RE.match(path_part.lstrip("/")):
+        raise InvalidPathParam(original, "absolute URLs are not allowed")
+    # Walk the segments the way a server decoding %2e / %2f, merging slashes and removing dot segments would.
+    depth = 0
+    for segment in unquote(path_part).replace("\\", "/").split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            depth -= 1
+            if depth < 0:
+                raise InvalidPathParam(original, "it climbs above the base URL")
+        else:
+            depth += 1
+
+
+def _join_parts(original: object, parts: Iterable[str | bytes | int]) -> str:
+    try:
+        texts = [part.decode() if isinstance(part, bytes) else str(part) for part in parts]
+    except (TypeError, ValueError) as exc:
+        raise InvalidPathParam(original, "it must be a string or an iterable of path parts") from exc
+    return "/".join(quote(text, safe="") for text in texts if text)
+
+
+@frozen(init=False)
+class ApiClient:
+    """A wrapper around `requests.Session` that sends every request under a root URL.
+
+    Paths passed to the request methods are joined under `base_url` (a leading `/` does not reset the path to
+    the root of the host). A path can also be an iterable of parts, each one URL-quoted and joined with `/`.
+    Requests never leave `base_url`: see `to_absolute_url()`.
+
+    Sub-clients are available with attribute or item access: `api.users` and `api["users"]` are `ApiClient`s
+    with base URL `<base_url>/users`, sharing this client's session, **auth**, timeout, `raise_for_status`,
+    `none_fields` and `bool_fields`.
+
+    Args:
+        base_url: the root URL of the API.
+        auth: the `requests` auth handler to use by default (e.g. an `OAuth2ClientCredentialsAuth`).
+        timeout: the default timeout, in seconds, for each request.
+        raise_for_status: whether to call `raise_for_status()` on each response (can be overridden per call).
+        none_fields: what to do with `None` values in `data` and `json` mappings: `"exclude"` removes them,
+            `"empty"` sends them as empty strings, `"include"` leaves them to `requests` (which drops `None`
+            form values and sends JSON `null`).
+        bool_fields: the strings to send for `True` and `False` values in `data` and `params` mappings.
+            `None` keeps `requests`' rendering (`"True"` / `"False"`).
+        cookies: cookies to add to the session (values are converted with `str()`).
+        headers: headers to add to the session (values are converted with `str()`).
+        user_agent: the `User-Agent` header to send; `None` to send none.
+        session: a preconfigured `requests.Session` to use (a new one by default).
+        **session_kwargs: attributes to set on the session, e.g. `proxies`, `verify` or `cert`.
+
+    Raises:
+        InvalidBoolFieldsParam: if `bool_fields` is not a pair of values.
+        ValueError: if `none_fields` is not one of `"include"`, `"exclude"`, `"empty"`.
+        TypeError: if a `session_kwargs` name is not an attribute of `requests.Session`.
+
+    Example:
+        ```python
+        api = ApiClient("https://myapi.local/root", auth=auth, raise_for_status=False)
+        resp = api.post("items", json={"name": "x"})
+        with ApiClient("https://myapi.local", verify="/path/to/ca.pem") as api:
+            api.get(["users", 1234])
+        ```
+    """
+
+    base_url: str
+    auth: requests.auth.AuthBase | tuple[str, str] | None
+    timeout: float | tuple[float, float] | None
+    raise_for_status: bool
+    none_fields: NoneFieldsType
+    bool_fields: tuple[str, str]
+    session: requests.Session
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: requests.auth.AuthBase | tuple[str, str] | None = None,
+        timeout: float | tuple[float, float] | None = 60,
+        raise_for_status: bool = True,
+        none_fields: NoneFieldsType = "exclude",
+        bool_fields: Iterable[str] | None = ("true", "false"),
+        cookies: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        user_agent: str | None = _DEFAULT_USER_AGENT,
+        session: requests.Session | None = None,
+        **session_kwargs: Any,
+    ) -> None:
+        if none_fields not in _NONE_FIELDS:
+            msg = f"Invalid value for `none_fields`: {none_fields!r}; expected one of {', '.join(_NONE_FIELDS)}."
+            raise ValueError(msg)
+        true_false = _REQUESTS_BOOL_FIELDS if bool_fields is None else validate_bool_fields(bool_fields)
+
+        session = session if session is not None else requests.Session()
+        for name, value in session_kwargs.items():
+            if not hasattr(session, name):
+                msg = f"ApiClient() got an unexpected keyword argument {name!r}"
+                raise TypeError(msg)
+            setattr(session, name, value)
+        if cookies:
+            session.cookies.update({key: str(value) for key, value in cookies.items()})
+        if headers:
+            session.headers.update({key: str(value) for key, value in headers.items()})
+        if user_agent is None:
+            session.headers.pop("User-Agent", None)
+        else:
+            session.headers["User-Agent"] = user_agent
+
+        self.__attrs_init__(
+            base_url=str(base_url),
+            auth=auth,
+            timeout=timeout,
+            raise_for_status=raise_for_status,
+            none_fields=none_fields,
+            bool_fields=true_false,
+            session=session,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: PathType | None = None,
+        *,
+        params: Any = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Any = None,
+        files: Mapping[str, IO[Any] | tuple[Any, ...]] | None = None,
+        auth: requests.auth.AuthBase | tuple[str, str] | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        allow_redirects: bool = False,
+        proxies: MutableMapping[str, str] | None = None,
+        hooks: Any = None,
+        stream: bool | None = None,
+        verify: bool | str | None = None,
+        cert: str | tuple[str, str] | None = None,
+        json: Any = None,
+        raise_for_status: bool | None = None,
+        none_fields: NoneFieldsType | None = None,
+        bool_fields: Iterable[str] | None = None,
+    ) -> requests.Response:
+        """Send a request to `path`, joined under `base_url`.
+
+        Parameters are those of `requests.Session.request`, plus per-call overrides of `raise_for_status`,
+        `none_fields` and `bool_fields`. Redirects are not followed unless `allow_redirects=True`.
+
+        Args:
+            method: the HTTP method.
+            path: the path (or iterable of path parts) under `base_url`; `None` for `base_url` itself.
+            params: query parameters.
+            data: the form data or body.
+            headers: extra headers.
+            cookies: extra cookies.
+            files: files to upload.
+            auth: an auth handler overriding the client's.
+            timeout: a timeout overriding the client's.
+            allow_redirects: whether to follow redirects.
+            proxies: proxies to use.
+            hooks: `requests` hooks.
+            stream: whether to stream the response.
+            verify: TLS verification setting.
+            cert: client certificate.
+            json: a JSON body.
+            raise_for_status: overrides the client's `raise_for_status` for this call.
+            none_fields: overrides the client's `none_fields` for this call.
+            bool_fields: overrides the client's `bool_fields` for this call.
+
+        Returns:
+            the `requests.Response`.
+
+        Raises:
+            InvalidPathParam: if `path` is unusable or leads outside `base_url`.
+            requests.HTTPError: on an error status, when `raise_for_status` applies.
+        """
+        url = self.to_absolute_url(path)
+        none_mode = self.none_fields if none_fields is None else none_fields
+        true_value, false_value = self.bool_fields if bool_fields is None else validate_bool_fields(bool_fields)
+
+        data = _apply_none_fields(data, none_mode)
+        json = _apply_none_fields(json, none_mode)
+        data = _apply_bool_fields(data, true_value, false_value)
+        params = _apply_bool_fields(params, true_value, false_value)
+
+        response = self.session.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            cookies=cookies,
+            files=files,
+            auth=auth if auth is not None else self.auth,
+            timeout=timeout if timeout is not None else self.timeout,
+            allow_redirects=allow_redirects,
+            proxies=proxies,
+            hooks=hooks,
+            stream=stream,
+            verify=verify,
+            cert=cert,
+            json=json,
+        )
+        if self.raise_for_status if raise_for_status is None else raise_for_status:
+            response.raise_for_status()
+        return response
+
+    def get(
+        self, path: PathType | None = None, *, raise_for_status: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a GET request under `base_url`. See `request()` for the parameters."""
+        return self.request("GET", path, raise_for_status=raise_for_status, **kwargs)
+
+    def post(
+        self, path: PathType | None = None, *, raise_for_status: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a POST request under `base_url`. See `request()` for the parameters."""
+        return self.request("POST", path, raise_for_status=raise_for_status, **kwargs)
+
+    def patch(
+        self, path: PathType | None = None, *, raise_for_status: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a PATCH request under `base_url`. See `request()` for the parameters."""
+        return self.request("PATCH", path, raise_for_status=raise_for_status, **kwargs)
+
+    def put(
+        self, path: PathType | None = None, *, raise_for_status: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a PUT request under `base_url`. See `request()` for the parameters."""
+        return self.request("PUT", path, raise_for_status=raise_for_status, **kwargs)
+
+    def delete(
+        self, path: PathType | None = None, *, raise_for_status: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a DELETE request under `base_url`. See `request()` for the parameters."""
+        return self.request("DELETE", path, raise_for_status=raise_for_status, **kwargs)
+
+    def to_absolute_url(self, path: PathType | None = None) -> str:
+        """Return the absolute URL for `path`, which is always under `base_url`.
+
+        A string path is joined under `base_url` even when it starts with `/`, and may carry a query string.
+        An iterable path has each part converted with `str()` (bytes are decoded), URL-quoted (so `/`, `?` or
+        `#` in a part stay inside that part), and joined with `/`; empty parts are skipped.
+
+        Args:
+            path: the relative path, or an iterable of path parts. `None` returns `base_url`.
+
+        Returns:
+            the absolute URL.
+
+        Raises:
+            InvalidPathParam: if `path` is not a string or an iterable, or is an absolute URL (`scheme:` or
+                `//host`), contains backslashes or control characters, or has `..` segments (also
+                percent-encoded) that climb above the base path.
+        """
+        if path is None:
+            return self.base_url
+        if isinstance(path, bytes):
+            try:
+                relative = path.decode()
+            except UnicodeDecodeError as exc:
+                raise InvalidPathParam(path, "it is not valid UTF-8") from exc
+        elif isinstance(path, str):
+            relative = path
+        elif isinstance(path, Iterable):
+            relative = _join_parts(path, path)
+        else:
+            raise InvalidPathParam(path, "it must be a string or an iterable of path parts")
+
+        _check_relative_path(path, relative)
+        relative = relative.lstrip("/")
+        if not relative:
+            return self.base_url
+
+        scheme, netloc, base_path, base_query, _ = urlsplit(self.base_url)
+        before_fragment, has_fragment, fragment = relative.partition("#")
+        rel_path, has_query, rel_query = before_fragment.partition("?")
+        joined_path = f"{base_path.rstrip('/')}/{rel_path}"
+        query = rel_query if has_query else base_query
+        return urlunsplit((scheme, netloc, joined_path, query, fragment if has_fragment else ""))
+
+    def _child(self, path: PathType) -> ApiClient:
+        """Return a copy of this client (same session, auth and settings) rooted at `path`."""
+        base_url = self.to_absolute_url(path)
+        child = object.__new__(type(self))
+        for field in fields(type(self)):
+            object.__setattr__(child, field.name, getattr(self, field.name))
+        object.__setattr__(child, "base_url", base_url)
+        return child
+
+    def __getattr__(self, item: str) -> ApiClient:
+        """Return a sub-client rooted at `<base_url>/<item>`. Private and dunder names are not sub-clients."""
+        if item.startswith("_") or item in {field.name for field in fields(type(self))}:
+            # private/dunder names (copy, pickle, hasattr probes) and unset fields are not sub-clients
+            raise AttributeError(item)
+        return self._child(item)
+
+    def __getitem__(self, item: str | bytes | int | Iterable[str | bytes | int]) -> ApiClient:
+        """Return a sub-client rooted at `<base_url>/<item>` (an int is taken as one path part)."""
+        return self._child([item] if isinstance(item, int) else item)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the session. Exceptions raised inside the `with` block propagate."""
+        self.session.close()
+
+
+def _apply_none_fields(value: Any, mode: NoneFieldsType) -> Any:
+    """Apply the `none_fields` policy to a `data` or `json` mapping (other values are returned as is)."""
+    if not isinstance(value, Mapping) or mode == "include":
+        return value
+    if mode == "exclude":
+        return {key: item for key, item in value.items() if item is not None}
+    return {key: "" if item is None else item for key, item in value.items()}
+
+
+def _apply_bool_fields(value: Any, true_value: str, false_value: str) -> Any:
+    """Render `True`/`False` values of a `data` or `params` mapping (other values are returned as is)."""
+    if not isinstance(value, MutableMapping):
+        return value
+    return {key: true_value if item is True else false_value if item is False else item for key, item in value.items()}
