@@ -25,15 +25,17 @@ from typing import TYPE_CHECKING, Any
 from requests_oauth2client.backchannel_authentication import BackChannelAuthenticationPollingJob
 from requests_oauth2client.device_authorization import DeviceAuthorizationPollingJob
 from requests_oauth2client.polling import BaseTokenEndpointPollingJob
+from requests_oauth2client.serializers import BearerTokenSerializer
 
 __all__ = [
     "BackChannelAuthenticationPoolingJob",
     "BaseTokenEndpointPoolingJob",
+    "BearerTokenSerializer",
     "DeviceAuthorizationPoolingJob",
 ]
 
-# `BearerTokenSerializer` (1.7's token serializer, replaced by `serializers.TokenSerializer`) also belongs here.
-# It is added together with the `serializers` module.
+# `BearerTokenSerializer` (1.7's token serializer, replaced by `serializers.TokenSerializer`) warns when it is
+# instantiated; it lives in `serializers`, next to the format it shares with `TokenSerializer`.
 
 
 def _renamed_warning(old_name: str, new_class: type) -> None:
