@@ -1,0 +1,137 @@
+"""The authorization endpoint side of `OAuth2Client`: building authorization requests, and pushing them (PAR).
+
+`OAuth2Client` inherits these methods. The requests themselves (state, nonce, PKCE, JAR, callback validation) are
+in `authorization_request`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
+from .authorization_request import AuthorizationRequest, RequestUriParameterAuthorizationRequest, ResponseTypes
+from .enums import Endpoints
+from .exceptions import EndpointError, InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
+
+if TYPE_CHECKING:
+    from jwskate import JwkSet
+
+    from .dpop import DPoPKey
+
+
+class AuthorizationEndpoints:
+    """Authorization requests and pushed authorization requests (a part of `OAuth2Client`)."""
+
+    if TYPE_CHECKING:  # provided by OAuth2Client
+        redirect_uri: str | None
+        issuer: str | None
+        authorization_response_iss_parameter_supported: bool
+        code_challenge_method: str | None
+        dpop_bound_access_tokens: bool
+        dpop_alg: str
+        authorization_server_jwks: JwkSet
+
+        @property
+        def session(self) -> requests.Session: ...
+
+        @property
+        def auth(self) -> requests.auth.AuthBase: ...
+
+        @property
+        def client_id(self) -> str: ...
+
+        @property
+        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
+
+        def _endpoint(self, endpoint: Endpoints) -> str: ...
+
+    def authorization_request(
+        self,
+        *,
+        scope: str | Iterable[str] | None = "openid",
+        response_type: str = ResponseTypes.CODE,
+        redirect_uri: str | None = None,
+        state: str | EllipsisType | None = ...,
+        nonce: str | EllipsisType | None = ...,
+        code_verifier: str | None = None,
+        dpop: bool | None = None,
+        dpop_key: DPoPKey | None = None,
+        dpop_alg: str | None = None,
+        **kwargs: Any,
+    ) -> AuthorizationRequest:
+        """Build an authorization request with this client's settings.
+
+        The request carries the client_id, redirect_uri, issuer, the RFC 9207 flag, the PKCE method, and the
+        DPoP key thumbprint (`dpop_jkt`) when DPoP is on; state, nonce and PKCE verifier are random by default.
+        """
+        return AuthorizationRequest(
+            self._endpoint(Endpoints.AUTHORIZATION),
+            client_id=self.client_id,
+            redirect_uri=redirect_uri or self.redirect_uri,
+            issuer=self.issuer,
+            authorization_response_iss_parameter_supported=self.authorization_response_iss_parameter_supported,
+            response_type=response_type,
+            scope=scope,
+            state=state,
+            nonce=nonce,
+            code_verifier=code_verifier,
+            code_challenge_method=self.code_challenge_method,
+            dpop=dpop if dpop is not None else self.dpop_bound_access_tokens,
+            dpop_key=dpop_key,
+            dpop_alg=dpop_alg or self.dpop_alg,
+            authorization_server_jwks=self.authorization_server_jwks,
+            **kwargs,
+        )
+
+    def pushed_authorization_request(
+        self, authorization_request: AuthorizationRequest, requests_kwargs: dict[str, Any] | None = None
+    ) -> RequestUriParameterAuthorizationRequest:
+        """Push an authorization request to the PAR endpoint (RFC 9126) and return the short request to use.
+
+        The request's DPoP key, if any, signs a proof for the PAR endpoint and stays attached to the result.
+        """
+        return send_to_endpoint(
+            self,
+            Endpoints.PUSHED_AUTHORIZATION_REQUEST,
+            self._endpoint(Endpoints.PUSHED_AUTHORIZATION_REQUEST),
+            data=authorization_request.args,
+            on_success=self.parse_pushed_authorization_response,
+            on_failure=self.on_pushed_authorization_request_error,
+            dpop_key=authorization_request.dpop_key,
+            **(requests_kwargs or {}),
+        )
+
+    def parse_pushed_authorization_response(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> RequestUriParameterAuthorizationRequest:
+        """Build the request_uri authorization request from a successful PAR response."""
+        body = read_json_object(response)
+        request_uri = body.get("request_uri") if body is not None else None
+        expires_in = body.get("expires_in") if body is not None else None
+        if body is None or not isinstance(request_uri, str) or not request_uri:
+            raise InvalidPushedAuthorizationResponse(response, self, "the response has no valid `request_uri`")
+        if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
+            raise InvalidPushedAuthorizationResponse(response, self, "`expires_in` is not an integer")
+        return RequestUriParameterAuthorizationRequest(
+            authorization_endpoint=self._endpoint(Endpoints.AUTHORIZATION),
+            client_id=self.client_id,
+            request_uri=request_uri,
+            expires_in=expires_in,
+            dpop_key=dpop_key,
+        )
+
+    def on_pushed_authorization_request_error(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> RequestUriParameterAuthorizationRequest:
+        """Raise the exception matching a PAR endpoint error response."""
+        raise_endpoint_error(
+            self,
+            response,
+            unknown_error=UnknownTokenEndpointError,
+            invalid_response=InvalidPushedAuthorizationResponse,
+        )
+        raise AssertionError  # pragma: no cover

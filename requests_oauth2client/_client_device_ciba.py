@@ -1,0 +1,188 @@
+"""The device authorization (RFC 8628) and CIBA request endpoints of `OAuth2Client`.
+
+`OAuth2Client` inherits these methods; the polling that follows them lives in `device_authorization`,
+`backchannel_authentication` and `polling`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+from jwskate import Jwk, Jwt, to_jwk
+
+from ._transport import raise_endpoint_error, send_to_endpoint
+from .backchannel_authentication import BackChannelAuthenticationResponse
+from .device_authorization import DeviceAuthorizationResponse
+from .enums import Endpoints
+from .exceptions import (
+    BackChannelAuthenticationError,
+    DeviceAuthorizationError,
+    EndpointError,
+    InvalidAcrValuesParam,
+    InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidBackChannelAuthenticationResponse,
+    InvalidDeviceAuthorizationResponse,
+    InvalidScopeParam,
+)
+
+if TYPE_CHECKING:
+    from .dpop import DPoPKey
+
+
+def join_space_separated(value: object, error: Callable[[object], Exception]) -> str | None:
+    """Join an iterable of strings with spaces; a str or None is returned unchanged.
+
+    Raises:
+        Exception: `error(value)` when the value cannot be joined.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return " ".join(value)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise error(value) from exc
+
+
+class DeviceAndBackchannelEndpoints:
+    """Device authorization and CIBA requests (a part of `OAuth2Client`)."""
+
+    if TYPE_CHECKING:  # provided by OAuth2Client
+
+        @property
+        def session(self) -> requests.Session: ...
+
+        @property
+        def auth(self) -> requests.auth.AuthBase: ...
+
+        @property
+        def client_id(self) -> str: ...
+
+        @property
+        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
+
+        def _endpoint(self, endpoint: Endpoints) -> str: ...
+
+    # ------------------------------------------------------------------------------------- CIBA and device
+
+    def backchannel_authentication_request(
+        self,
+        scope: str | Iterable[str] | None = "openid",
+        *,
+        client_notification_token: str | None = None,
+        acr_values: str | Iterable[str] | None = None,
+        login_hint_token: str | None = None,
+        id_token_hint: str | None = None,
+        login_hint: str | None = None,
+        binding_message: str | None = None,
+        user_code: str | None = None,
+        requested_expiry: int | None = None,
+        private_jwk: Jwk | dict[str, Any] | None = None,
+        alg: str | None = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **ciba_kwargs: Any,
+    ) -> BackChannelAuthenticationResponse:
+        """Start a Client-Initiated Backchannel Authentication (CIBA) request.
+
+        Exactly one of `login_hint`, `login_hint_token` and `id_token_hint` is required. With `private_jwk`,
+        the parameters are sent as a signed request object.
+
+        Raises:
+            InvalidBackchannelAuthenticationRequestHintParam: without exactly one hint.
+        """
+        hints = [hint for hint in (login_hint, login_hint_token, id_token_hint) if hint is not None]
+        if len(hints) != 1:
+            raise InvalidBackchannelAuthenticationRequestHintParam(
+                "One and only one of `login_hint`, `login_hint_token` or `id_token_hint` must be provided."
+            )
+        scope = join_space_separated(scope, InvalidScopeParam) or None
+        acr_values = join_space_separated(acr_values, InvalidAcrValuesParam)
+        params = {
+            "scope": scope,
+            "client_notification_token": client_notification_token,
+            "acr_values": acr_values,
+            "login_hint_token": login_hint_token,
+            "id_token_hint": id_token_hint,
+            "login_hint": login_hint,
+            "binding_message": binding_message,
+            "user_code": user_code,
+            "requested_expiry": requested_expiry,
+            **ciba_kwargs,
+        }
+        params = {key: value for key, value in params.items() if value is not None}
+        data: dict[str, Any] = params
+        if private_jwk is not None:
+            data = {"request": str(Jwt.sign(params, key=to_jwk(private_jwk), alg=alg))}
+        return send_to_endpoint(
+            self,
+            Endpoints.BACKCHANNEL_AUTHENTICATION,
+            self._endpoint(Endpoints.BACKCHANNEL_AUTHENTICATION),
+            data=data,
+            on_success=self.parse_backchannel_authentication_response,
+            on_failure=self.on_backchannel_authentication_error,
+            **(requests_kwargs or {}),
+        )
+
+    def parse_backchannel_authentication_response(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> BackChannelAuthenticationResponse:
+        """Build a `BackChannelAuthenticationResponse` from a successful answer."""
+        try:
+            return BackChannelAuthenticationResponse.from_json(response.json())
+        except (TypeError, ValueError) as exc:
+            raise InvalidBackChannelAuthenticationResponse(response, self, str(exc)) from exc
+
+    def on_backchannel_authentication_error(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> BackChannelAuthenticationResponse:
+        """Raise the exception matching a backchannel authentication error response."""
+        raise_endpoint_error(
+            self,
+            response,
+            unknown_error=BackChannelAuthenticationError,
+            invalid_response=InvalidBackChannelAuthenticationResponse,
+        )
+        raise AssertionError  # pragma: no cover
+
+    def authorize_device(
+        self, requests_kwargs: dict[str, Any] | None = None, **data: Any
+    ) -> DeviceAuthorizationResponse:
+        """Start a device authorization (RFC 8628) and return the codes to show to the user.
+
+        Args:
+            requests_kwargs: keyword arguments for `requests`.
+            **data: the parameters for the device authorization endpoint (`scope`, ...).
+        """
+        if "scope" in data:
+            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)
+        return send_to_endpoint(
+            self,
+            Endpoints.DEVICE_AUTHORIZATION,
+            self._endpoint(Endpoints.DEVICE_AUTHORIZATION),
+            data=data,
+            on_success=self.parse_device_authorization_response,
+            on_failure=self.on_device_authorization_error,
+            **(requests_kwargs or {}),
+        )
+
+    def parse_device_authorization_response(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> DeviceAuthorizationResponse:
+        """Build a `DeviceAuthorizationResponse` from a successful answer."""
+        try:
+            return DeviceAuthorizationResponse.from_json(response.json())
+        except (TypeError, ValueError) as exc:
+            raise InvalidDeviceAuthorizationResponse(response, self, str(exc)) from exc
+
+    def on_device_authorization_error(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> DeviceAuthorizationResponse:
+        """Raise the exception matching a device authorization error response."""
+        raise_endpoint_error(
+            self,
+            response,
+            unknown_error=DeviceAuthorizationError,
+            invalid_response=InvalidDeviceAuthorizationResponse,
+        )
+        raise AssertionError  # pragma: no cover

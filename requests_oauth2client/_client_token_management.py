@@ -1,0 +1,186 @@
+"""The token management endpoints of `OAuth2Client`.
+
+Revocation (RFC 7009), introspection (RFC 7662) and OpenID Connect UserInfo. `OAuth2Client` inherits these
+methods; they only assemble parameters and parse answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ._transport import raise_endpoint_error, send_to_endpoint
+from .enums import Endpoints
+from .exceptions import (
+    EndpointError,
+    IntrospectionError,
+    MissingRefreshToken,
+    RevocationError,
+    UnknownIntrospectionError,
+    UnknownTokenType,
+)
+from .tokens import BearerToken
+
+if TYPE_CHECKING:
+    from .dpop import DPoPKey
+
+
+class TokenManagementEndpoints:
+    """Revocation, introspection and UserInfo requests (a part of `OAuth2Client`)."""
+
+    if TYPE_CHECKING:  # provided by OAuth2Client
+
+        @property
+        def session(self) -> requests.Session: ...
+
+        @property
+        def auth(self) -> requests.auth.AuthBase: ...
+
+        @property
+        def client_id(self) -> str: ...
+
+        @property
+        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
+
+        def _endpoint(self, endpoint: Endpoints) -> str: ...
+
+    # ---------------------------------------------------------------------------- userinfo, revocation, etc.
+
+    def userinfo(self, access_token: BearerToken | str) -> Any:
+        """Call the UserInfo endpoint with an access token and return its decoded JSON answer.
+
+        Raises:
+            requests.HTTPError: when the endpoint answers with an error status.
+        """
+        if not isinstance(access_token, BearerToken):
+            access_token = BearerToken(access_token)
+        return send_to_endpoint(
+            self,
+            Endpoints.USER_INFO,
+            self._endpoint(Endpoints.USER_INFO),
+            auth=access_token,
+            on_success=self.parse_userinfo_response,
+            on_failure=self.on_userinfo_error,
+        )
+
+    def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+        """Decode a UserInfo response (JSON)."""
+        return resp.json()
+
+    def on_userinfo_error(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+        """Raise `requests.HTTPError` for a UserInfo error response."""
+        resp.raise_for_status()
+
+    def revoke_token(
+        self,
+        token: str | BearerToken,
+        token_type_hint: str | None = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **revoke_kwargs: Any,
+    ) -> bool:
+        """Revoke a token (RFC 7009).
+
+        Returns:
+            True when the AS accepted the request, False when it answered with a non-standard error.
+
+        Raises:
+            RevocationError: (or a subclass) when the AS answers with a standard error.
+            MissingEndpointUri: when this client has no revocation endpoint.
+        """
+        endpoint = self._endpoint(Endpoints.REVOCATION)
+        if token_type_hint == "refresh_token" and isinstance(token, BearerToken):
+            if not isinstance(token.refresh_token, str):
+                raise MissingRefreshToken(token)
+            token = token.refresh_token
+        data = {"token": str(token), **revoke_kwargs}
+        if token_type_hint:
+            data["token_type_hint"] = token_type_hint
+        return send_to_endpoint(
+            self,
+            Endpoints.REVOCATION,
+            endpoint,
+            data=data,
+            on_success=self.parse_revocation_response,
+            on_failure=self.on_revocation_error,
+            **(requests_kwargs or {}),
+        )
+
+    def revoke_access_token(
+        self, access_token: BearerToken | str, requests_kwargs: dict[str, Any] | None = None, **revoke_kwargs: Any
+    ) -> bool:
+        """Revoke an access token."""
+        return self.revoke_token(access_token, "access_token", requests_kwargs, **revoke_kwargs)
+
+    def revoke_refresh_token(
+        self, refresh_token: str | BearerToken, requests_kwargs: dict[str, Any] | None = None, **revoke_kwargs: Any
+    ) -> bool:
+        """Revoke a refresh token (or the refresh token of a `BearerToken`)."""
+        if isinstance(refresh_token, BearerToken) and not isinstance(refresh_token.refresh_token, str):
+            raise MissingRefreshToken(refresh_token)
+        return self.revoke_token(refresh_token, "refresh_token", requests_kwargs, **revoke_kwargs)
+
+    def parse_revocation_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> bool:
+        """A successful revocation response means True."""
+        return True
+
+    def on_revocation_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> bool:
+        """Raise the exception matching a revocation error, or return False for a non-standard error."""
+        raise_endpoint_error(self, response, unknown_error=RevocationError, invalid_response=None)
+        return False
+
+    def introspect_token(
+        self,
+        token: str | BearerToken,
+        token_type_hint: str | None = None,
+        requests_kwargs: dict[str, Any] | None = None,
+        **introspect_kwargs: Any,
+    ) -> Any:
+        """Introspect a token (RFC 7662) and return the decoded answer.
+
+        Raises:
+            UnknownTokenType: with a `BearerToken` and a hint other than access_token or refresh_token.
+            MissingRefreshToken: with the refresh_token hint and a `BearerToken` without one.
+            IntrospectionError: when the AS answers with a standard error.
+            UnknownIntrospectionError: when it answers with a non-standard error.
+        """
+        endpoint = self._endpoint(Endpoints.INTROSPECTION)
+        if isinstance(token, BearerToken):
+            if token_type_hint is None or token_type_hint == "access_token":
+                token = token.access_token
+            elif token_type_hint == "refresh_token":
+                if not isinstance(token.refresh_token, str):
+                    raise MissingRefreshToken(token)
+                token = token.refresh_token
+            else:
+                raise UnknownTokenType(
+                    "a BearerToken can only be introspected as an access_token or a refresh_token",
+                    token,
+                    token_type_hint,
+                )
+        data = {"token": str(token), **introspect_kwargs}
+        if token_type_hint:
+            data["token_type_hint"] = token_type_hint
+        return send_to_endpoint(
+            self,
+            Endpoints.INTROSPECTION,
+            endpoint,
+            data=data,
+            on_success=self.parse_introspection_response,
+            on_failure=self.on_introspection_error,
+            **(requests_kwargs or {}),
+        )
+
+    def parse_introspection_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+        """Decode an introspection response (JSON, or the raw text when it is not JSON)."""
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def on_introspection_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+        """Raise the exception matching an introspection error response."""
+        raise_endpoint_error(
+            self, response, unknown_error=IntrospectionError, invalid_response=UnknownIntrospectionError
+        )

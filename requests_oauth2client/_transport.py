@@ -1,0 +1,197 @@
+"""The one place that talks HTTP to the Authorization Server.
+
+`send_to_endpoint()` sends a request to an AS endpoint with the client authentication, adds a DPoP proof when a
+DPoP key is in play, retries when the AS asks for a DPoP nonce (a bounded number of times), then hands the
+response to a success or an error handler. `raise_endpoint_error()` turns an error response into the exception
+that the `error` code maps to. Everything else in the library builds parameters and parses results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import requests
+
+from .exceptions import EndpointError, InvalidTokenResponse, OAuth2Error, UseDPoPNonce
+
+if TYPE_CHECKING:
+    from .dpop import DPoPKey
+
+logger = logging.getLogger("requests_oauth2client")
+
+T = TypeVar("T")
+
+MAX_DPOP_NONCE_ATTEMPTS = 3
+"""How many times a request is sent at most when the AS keeps asking for a new DPoP nonce."""
+
+
+class EndpointClient(Protocol):
+    """What the transport needs from a client (`OAuth2Client` provides it)."""
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session."""
+        ...  # pragma: no cover
+
+    @property
+    def auth(self) -> requests.auth.AuthBase:
+        """The client authentication handler."""
+        ...  # pragma: no cover
+
+    @property
+    def exception_classes(self) -> Mapping[str, type[EndpointError]]:
+        """The map of `error` codes to exception classes."""
+        ...  # pragma: no cover
+
+
+def read_json_object(response: requests.Response) -> dict[str, Any] | None:
+    """Return the JSON object in a response body, or None when the body is not a JSON object."""
+    try:
+        obj = response.json()
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def raise_endpoint_error(
+    client: EndpointClient,
+    response: requests.Response,
+    *,
+    unknown_error: type[EndpointError],
+    invalid_response: type[OAuth2Error] | None,
+) -> None:
+    """Raise the exception that an error response maps to.
+
+    Args:
+        client: the client that sent the request; its `exception_classes` map `error` codes to exceptions.
+        response: the error response.
+        unknown_error: the class raised for an `error` code that the map does not know.
+        invalid_response: the class raised when the body carries no usable `error` code; with None, return
+            instead of raising (the revocation endpoint treats that case as a plain failure).
+
+    Raises:
+        EndpointError: the mapped exception, carrying `error`, `description` and `uri` from the body.
+        OAuth2Error: `invalid_response` when the body is not a standard error.
+    """
+    body = read_json_object(response)
+    error = body.get("error") if body is not None else None
+    if body is None or not isinstance(error, str) or not error:
+        if invalid_response is None:
+            return
+        reason = "the response is not a JSON object" if body is None else "the response has no valid `error` code"
+        raise invalid_response(response, client, f"{reason} (HTTP status {response.status_code})")
+    description = body.get("error_description")
+    uri = body.get("error_uri")
+    exception_class = client.exception_classes.get(error, unknown_error)
+    raise exception_class(
+        response=response,
+        client=client,
+        error=error,
+        description=description if isinstance(description, str) else None,
+        uri=uri if isinstance(uri, str) else None,
+    )
+
+
+def send_to_endpoint(
+    client: EndpointClient,
+    endpoint: str,
+    url: str,
+    *,
+    on_success: Callable[..., T],
+    on_failure: Callable[..., T],
+    method: str = "POST",
+    data: Mapping[str, Any] | None = None,
+    auth: requests.auth.AuthBase | bool | None = True,
+    dpop_key: DPoPKey | None = None,
+    timeout: float | None = 10,
+    **requests_kwargs: Any,
+) -> T:
+    """Send a request to an Authorization Server endpoint and hand its response to a handler.
+
+    Args:
+        client: the client sending the request (its `session`, `auth` and `exception_classes` are used).
+        endpoint: the endpoint name, for logs.
+        url: the endpoint URL.
+        on_success: called as `on_success(response, dpop_key=dpop_key)` for a response with status < 400.
+        on_failure: called the same way otherwise; it is expected to raise.
+        method: the HTTP method.
+        data: the form parameters; None values are left out.
+        auth: True for the client authentication, False or None for none, or a specific auth handler.
+        dpop_key: a DPoP key whose proof goes in a `DPoP` header.
+        timeout: the request timeout, in seconds.
+        **requests_kwargs: other keyword arguments for `requests.Session.request`.
+
+    Returns:
+        whatever the handler returns.
+
+    Raises:
+        InvalidTokenResponse: when the AS asks for a DPoP nonce and none can be used, or keeps asking for
+            a new one.
+    """
+    form = None if data is None else {key: value for key, value in data.items() if value is not None}
+    request_auth: requests.auth.AuthBase | None
+    if auth is True:
+        request_auth = client.auth
+    elif auth is False:
+        request_auth = None
+    else:
+        request_auth = auth
+    headers = dict(requests_kwargs.pop("headers", None) or {})
+    headers.setdefault("Accept", "application/json")
+    for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
+        if dpop_key is not None:
+            headers["DPoP"] = str(dpop_key.proof(htm=method, htu=url, nonce=dpop_key.as_nonce))
+        started = time.perf_counter()
+        response = client.session.request(
+            method, url, data=form, auth=request_auth, headers=headers, timeout=timeout, **requests_kwargs
+        )
+        logger.debug(
+            "%s %s (%s) -> HTTP %s in %.1f ms",
+            method,
+            endpoint,
+            url,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        if dpop_key is not None and response.ok:
+            _remember_as_nonce(dpop_key, response)
+        if response.ok:
+            return on_success(response, dpop_key=dpop_key)
+        try:
+            return on_failure(response, dpop_key=dpop_key)
+        except UseDPoPNonce as exc:
+            _handle_use_dpop_nonce(client, response, dpop_key, attempt, exc)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _remember_as_nonce(dpop_key: DPoPKey, response: requests.Response) -> None:
+    nonce = response.headers.get("DPoP-Nonce")
+    if nonce:
+        dpop_key.as_nonce = nonce
+
+
+def _handle_use_dpop_nonce(
+    client: EndpointClient,
+    response: requests.Response,
+    dpop_key: DPoPKey | None,
+    attempt: int,
+    exc: UseDPoPNonce,
+) -> None:
+    """Store the nonce the AS provided, or raise when the request must not be sent again."""
+    if dpop_key is None:
+        raise InvalidTokenResponse(
+            response, client, "the server asked for a DPoP nonce but this request does not use DPoP"
+        ) from exc
+    if attempt >= MAX_DPOP_NONCE_ATTEMPTS:
+        raise InvalidTokenResponse(
+            response, client, f"the server asked for a new DPoP nonce {attempt} times in a row"
+        ) from exc
+    from .dpop import InvalidUseDPoPNonceResponse
+
+    try:
+        dpop_key.handle_as_provided_dpop_nonce(response)
+    except InvalidUseDPoPNonceResponse as nonce_exc:
+        raise InvalidTokenResponse(response, client, str(nonce_exc)) from nonce_exc

@@ -1,0 +1,778 @@
+"""OAuth2Client with mocked HTTP: constructor rules, every grant's wire format, error mapping, bad server input,
+revocation, introspection, userinfo, discovery, PAR, CIBA and device authorization requests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus
+
+import pytest
+import requests
+import requests_mock
+from freezegun import freeze_time
+from jwskate import Jwk, JwkSet, Jwt, SignedJwt
+
+from requests_oauth2client import (
+    AuthorizationPending,
+    BackChannelAuthenticationResponse,
+    BearerToken,
+    ClientSecretBasic,
+    ClientSecretPost,
+    DeviceAuthorizationError,
+    DeviceAuthorizationResponse,
+    DPoPKey,
+    DPoPToken,
+    ExpiredToken,
+    IdToken,
+    IntrospectionError,
+    InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidBackChannelAuthenticationResponse,
+    InvalidDeviceAuthorizationResponse,
+    InvalidDiscoveryDocument,
+    InvalidDPoPAlg,
+    InvalidEndpointUri,
+    InvalidGrant,
+    InvalidIssuer,
+    InvalidParam,
+    InvalidPushedAuthorizationResponse,
+    InvalidScopeParam,
+    InvalidTokenResponse,
+    InvalidUri,
+    MissingAuthRequestId,
+    MissingDeviceCode,
+    MissingEndpointUri,
+    MissingIdTokenEncryptedResponseAlgParam,
+    MissingIssuerParam,
+    MissingRefreshToken,
+    OAuth2Client,
+    PrivateKeyJwt,
+    PublicApp,
+    RequestUriParameterAuthorizationRequest,
+    RevocationError,
+    ServerError,
+    SlowDown,
+    UnknownActorTokenType,
+    UnknownIntrospectionError,
+    UnknownSubjectTokenType,
+    UnknownTokenEndpointError,
+    UnknownTokenType,
+    UnsupportedClientCredentials,
+    UnsupportedTokenType,
+)
+from requests_oauth2client.exceptions import BackChannelAuthenticationError
+
+AS = "https://as.example.com"
+TOKEN = f"{AS}/token"
+REVOKE = f"{AS}/revoke"
+INTROSPECT = f"{AS}/introspect"
+USERINFO = f"{AS}/userinfo"
+AUTHZ = f"{AS}/authorize"
+PAR = f"{AS}/par"
+DEVICE = f"{AS}/device"
+CIBA = f"{AS}/bc-authorize"
+JWKS = f"{AS}/jwks"
+CLIENT_ID = "client-id"
+SECRET = "s3cr3t:%+ é"
+
+
+def form(request: Any) -> dict[str, list[str]]:
+    return parse_qs(request.text, keep_blank_values=True)
+
+
+def single(request: Any) -> dict[str, str]:
+    return {k: v[0] for k, v in form(request).items()}
+
+
+@pytest.fixture
+def client() -> OAuth2Client:
+    return OAuth2Client(
+        TOKEN,
+        (CLIENT_ID, SECRET),
+        revocation_endpoint=REVOKE,
+        introspection_endpoint=INTROSPECT,
+        userinfo_endpoint=USERINFO,
+        authorization_endpoint=AUTHZ,
+        pushed_authorization_request_endpoint=PAR,
+        device_authorization_endpoint=DEVICE,
+        backchannel_authentication_endpoint=CIBA,
+        jwks_uri=JWKS,
+        redirect_uri="https://app.example.com/cb",
+        issuer=AS,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- constructor
+
+
+def test_default_auth_is_client_secret_post(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    assert isinstance(client.auth, ClientSecretPost)
+    assert client.client_id == CLIENT_ID
+    assert client.client_secret == SECRET
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.client_credentials()
+    assert single(requests_mock.last_request) == {
+        "grant_type": "client_credentials",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+    assert requests_mock.last_request.headers["Accept"] == "application/json"
+
+
+def test_keywords_select_the_auth_method() -> None:
+    assert isinstance(OAuth2Client(TOKEN, client_id="c", client_secret="s").auth, ClientSecretPost)
+    assert isinstance(OAuth2Client(TOKEN, client_id="c").auth, PublicApp)
+    assert isinstance(OAuth2Client(TOKEN, "c").auth, PublicApp)
+    key = Jwk.generate(alg="ES256", kid="k1")
+    pkj = OAuth2Client(TOKEN, client_id="c", private_key=key, issuer=AS).auth
+    assert isinstance(pkj, PrivateKeyJwt)
+    assert pkj.aud == AS
+    # the documented `private_jwk=` keyword configures private_key_jwt (not silently ignored)
+    client = OAuth2Client(TOKEN, client_id="c", private_jwk=key.to_dict())
+    assert isinstance(client.auth, PrivateKeyJwt)
+    assert "private_jwk" not in client.extra_metadata
+    assert isinstance(OAuth2Client(TOKEN, ("c", key)).auth, PrivateKeyJwt)
+
+
+def test_missing_or_conflicting_credentials() -> None:
+    with pytest.raises(UnsupportedClientCredentials):
+        OAuth2Client(TOKEN)
+    with pytest.raises(UnsupportedClientCredentials):
+        OAuth2Client(TOKEN, auth=("c", "s"), client_id="c")
+
+
+def test_endpoint_validation() -> None:
+    with pytest.raises(InvalidEndpointUri) as exc_info:
+        OAuth2Client("http://as/token", ("c", "s"))
+    assert exc_info.value.endpoint == "token_endpoint"
+    assert isinstance(exc_info.value, InvalidParam)
+    assert OAuth2Client("http://as/token", ("c", "s"), testing=True).token_endpoint == "http://as/token"
+    with pytest.raises(InvalidEndpointUri):
+        OAuth2Client("https://as", ("c", "s"))
+    with pytest.raises(InvalidEndpointUri) as exc_info:
+        OAuth2Client(TOKEN, ("c", "s"), revocation_endpoint="https://as/revoke#frag")
+    assert exc_info.value.endpoint == "revocation_endpoint"
+    with pytest.raises(InvalidIssuer):
+        OAuth2Client(TOKEN, ("c", "s"), issuer="http://as")
+    assert OAuth2Client(TOKEN, ("c", "s"), redirect_uri="http://localhost/cb").redirect_uri == "http://localhost/cb"
+
+
+def test_other_constructor_rules() -> None:
+    with pytest.raises(MissingIssuerParam):
+        OAuth2Client(TOKEN, ("c", "s"), authorization_response_iss_parameter_supported=True)
+    with pytest.raises(InvalidDPoPAlg):
+        OAuth2Client(TOKEN, ("c", "s"), dpop_alg="HS256")
+    enc_key = Jwk.generate(alg="RSA-OAEP-256")
+    client = OAuth2Client(TOKEN, ("c", "s"), id_token_decryption_key=enc_key.to_dict())
+    assert client.id_token_encrypted_response_alg == "RSA-OAEP-256"
+    assert isinstance(client.id_token_decryption_key, Jwk)
+    with pytest.raises(MissingIdTokenEncryptedResponseAlgParam):
+        OAuth2Client(
+            TOKEN, ("c", "s"), id_token_decryption_key={k: v for k, v in enc_key.to_dict().items() if k != "alg"}
+        )
+    client = OAuth2Client(TOKEN, ("c", "s"), authorization_server_jwks={"keys": []}, foo="bar")
+    assert isinstance(client.authorization_server_jwks, JwkSet)
+    assert client.extra_metadata == {"foo": "bar"}
+    assert isinstance(client.session, requests.Session)
+
+
+def test_secrets_are_not_in_repr() -> None:
+    key = Jwk.generate(alg="ES256", kid="k")
+    dec = Jwk.generate(alg="RSA-OAEP-256")
+    for client in (
+        OAuth2Client(TOKEN, ("c", "topsecret"), id_token_decryption_key=dec),
+        OAuth2Client(TOKEN, ClientSecretBasic("c", "topsecret")),
+        OAuth2Client(TOKEN, client_id="c", private_key=key),
+    ):
+        text = repr(client) + str(client)
+        assert "topsecret" not in text
+        assert key["d"] not in text
+        assert dec["d"] not in text
+
+
+def test_client_jwks() -> None:
+    key = Jwk.generate(alg="ES256", kid="k")
+    dec = Jwk.generate(alg="RSA-OAEP-256", kid="e")
+    jwks = OAuth2Client(TOKEN, client_id="c", private_key=key, id_token_decryption_key=dec).client_jwks
+    assert {k.kid for k in jwks.jwks} == {"k", "e"}
+    assert all(not k.is_private for k in jwks.jwks)
+    assert {k.use for k in jwks.jwks} == {"sig", "enc"}
+    assert len(OAuth2Client(TOKEN, ("c", "s")).client_jwks) == 0
+
+
+# ------------------------------------------------------------------------------------------------- token endpoint
+
+
+@freeze_time("2024-01-01 00:00:00")
+def test_client_credentials_wire_format(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(
+        TOKEN,
+        json={"access_token": "at", "token_type": "Bearer", "expires_in": 60, "refresh_token": "rt", "custom": "x"},
+    )
+    token = client.client_credentials(scope=["a", "b"], resource="r", requests_kwargs={"timeout": 5})
+    assert single(requests_mock.last_request) == {
+        "grant_type": "client_credentials",
+        "scope": "a b",
+        "resource": "r",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+    assert token.access_token == "at"
+    assert token.expires_in == 60
+    assert token.refresh_token == "rt"
+    assert token.custom == "x"
+    with pytest.raises(InvalidScopeParam):
+        client.client_credentials(scope=123)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "cls"),
+    [
+        ("invalid_grant", InvalidGrant),
+        ("server_error", ServerError),
+        ("slow_down", SlowDown),
+        ("authorization_pending", AuthorizationPending),
+        ("expired_token", ExpiredToken),
+        ("whatever", UnknownTokenEndpointError),
+    ],
+)
+def test_token_errors(client: OAuth2Client, requests_mock: requests_mock.Mocker, error: str, cls: type) -> None:
+    requests_mock.post(TOKEN, status_code=400, json={"error": error, "error_description": "d", "error_uri": "u"})
+    with pytest.raises(cls) as exc_info:
+        client.client_credentials()
+    exc = exc_info.value
+    assert type(exc) is cls
+    assert (exc.error, exc.description, exc.uri, exc.client) == (error, "d", "u", client)
+    assert exc.response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"text": "<html>Service unavailable</html>"},
+        {"json": ["access_token"]},
+        {"json": {}},
+        {"json": {"access_token": None}},
+        {"json": {"access_token": 12}},
+        {"json": {"access_token": "at", "token_type": "Mac"}},
+        {"json": {"access_token": "at", "expires_in": -10}},
+        {"json": {"access_token": "at", "expires_in": 10**20}},
+        {"json": {"access_token": "at", "expires_in": "soon"}},
+        {"json": {"access_token": "at", "scope": ["a"]}},
+        {"json": {"access_token": "at", "refresh_token": 1}},
+        {"json": {"access_token": "at", "id_token": "garbage"}},
+        {"text": '{"access_token": "at", "tok'},
+        {"text": ""},
+    ],
+)
+def test_bad_token_responses(client: OAuth2Client, requests_mock: requests_mock.Mocker, kwargs: dict[str, Any]) -> None:
+    requests_mock.post(TOKEN, **kwargs)
+    with pytest.raises(InvalidTokenResponse) as exc_info:
+        client.client_credentials()
+    assert exc_info.value.response is not None
+    assert exc_info.value.response.status_code == 200
+
+
+def test_error_field_in_a_200_is_an_error(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"error": "invalid_grant", "access_token": "at"})
+    with pytest.raises(InvalidGrant):
+        client.client_credentials()
+
+
+def test_non_standard_error_body(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, status_code=500, text="Internal error")
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials()
+
+
+def test_authorization_code_with_a_string(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.authorization_code("code", code_verifier="v", redirect_uri="https://app/cb", custom="c")
+    assert single(requests_mock.last_request) == {
+        "grant_type": "authorization_code",
+        "code": "code",
+        "code_verifier": "v",
+        "redirect_uri": "https://app/cb",
+        "custom": "c",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+
+
+def test_refresh_token(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at2", "token_type": "Bearer", "refresh_token": "rt2"})
+    token = client.refresh_token(BearerToken("at", refresh_token="rt"), scope="a")
+    assert single(requests_mock.last_request)["refresh_token"] == "rt"
+    assert single(requests_mock.last_request)["scope"] == "a"
+    assert token.refresh_token == "rt2"
+    client.refresh_token("rt3")
+    assert single(requests_mock.last_request)["refresh_token"] == "rt3"
+    with pytest.raises(MissingRefreshToken):
+        client.refresh_token(BearerToken("x"))
+
+
+def test_device_code_and_ciba(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.device_code("dc")
+    assert single(requests_mock.last_request)["grant_type"] == "urn:ietf:params:oauth:grant-type:device_code"
+    assert single(requests_mock.last_request)["device_code"] == "dc"
+    client.ciba("rid")
+    assert single(requests_mock.last_request)["grant_type"] == "urn:openid:params:grant-type:ciba"
+    assert single(requests_mock.last_request)["auth_req_id"] == "rid"
+    client.ciba(BackChannelAuthenticationResponse(auth_req_id="rid2"))
+    assert single(requests_mock.last_request)["auth_req_id"] == "rid2"
+
+
+def test_missing_device_code_or_auth_req_id(client: OAuth2Client) -> None:
+    dar = DeviceAuthorizationResponse(device_code="dc", user_code="uc", verification_uri="https://v")
+    dar.device_code = None  # type: ignore[assignment]
+    with pytest.raises(MissingDeviceCode):
+        client.device_code(dar)
+    bcar = BackChannelAuthenticationResponse(auth_req_id="r")
+    bcar.auth_req_id = None  # type: ignore[assignment]
+    with pytest.raises(MissingAuthRequestId):
+        client.ciba(bcar)
+
+
+def test_password_grant(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.resource_owner_password("user", "pass", scope="s")
+    assert single(requests_mock.last_request)["grant_type"] == "password"
+    assert single(requests_mock.last_request)["username"] == "user"
+    assert single(requests_mock.last_request)["password"] == "pass"
+
+
+def test_token_exchange(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.token_exchange(
+        subject_token=BearerToken("sub"),
+        actor_token="act",
+        actor_token_type="id_token",
+        requested_token_type="jwt",
+        audience="a",
+    )
+    assert single(requests_mock.last_request) == {
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token": "sub",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "actor_token": "act",
+        "actor_token_type": "urn:ietf:params:oauth:token-type:id_token",
+        "requested_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "audience": "a",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+    client.token_exchange(subject_token=BearerToken("a", refresh_token="r"), subject_token_type="refresh_token")
+    assert single(requests_mock.last_request)["subject_token"] == "r"
+    with pytest.raises(UnknownSubjectTokenType) as exc_info:
+        client.token_exchange(subject_token="raw")
+    assert isinstance(exc_info.value, TypeError)
+    with pytest.raises(UnknownActorTokenType):
+        client.token_exchange(subject_token="raw", subject_token_type="access_token", actor_token="x")
+
+
+def test_get_token_type() -> None:
+    urn = "urn:ietf:params:oauth:token-type:"
+    assert OAuth2Client.get_token_type("saml2") == urn + "saml2"
+    assert OAuth2Client.get_token_type("foo") == "foo"
+    assert OAuth2Client.get_token_type(token=BearerToken("x")) == urn + "access_token"
+    assert OAuth2Client.get_token_type("refresh_token", BearerToken("x", refresh_token="r")) == urn + "refresh_token"
+    with pytest.raises(UnknownTokenType):
+        OAuth2Client.get_token_type(token="raw")
+    with pytest.raises(UnknownTokenType):
+        OAuth2Client.get_token_type()
+    with pytest.raises(UnknownTokenType):
+        OAuth2Client.get_token_type("refresh_token", BearerToken("x"))
+    with pytest.raises(UnknownTokenType):
+        OAuth2Client.get_token_type("id_token", BearerToken("x"))
+
+
+def test_jwt_bearer(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    key = Jwk.generate(alg="ES256")
+    assertion = Jwt.sign({"iss": "x", "sub": "y"}, key=key, alg="ES256")
+    client.jwt_bearer(assertion)
+    assert single(requests_mock.last_request)["assertion"] == str(assertion)
+    client.jwt_bearer(str(assertion))
+    assert single(requests_mock.last_request)["assertion"] == str(assertion)
+    with pytest.raises(Exception):
+        client.jwt_bearer("garbage")
+    assert requests_mock.call_count == 2
+
+
+# ------------------------------------------------------------------------------------------------------- DPoP
+
+
+def test_dpop_token_request(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(
+        TOKEN,
+        [
+            {"status_code": 400, "json": {"error": "use_dpop_nonce"}, "headers": {"DPoP-Nonce": "n1"}},
+            {"json": {"access_token": "at", "token_type": "DPoP"}},
+        ],
+    )
+    key = DPoPKey.generate()
+    token = client.client_credentials(dpop=False, dpop_key=key)
+    assert isinstance(token, DPoPToken)
+    assert token.dpop_key is key
+    assert key.as_nonce == "n1"
+    proofs = [SignedJwt(r.headers["DPoP"]) for r in requests_mock.request_history]
+    assert "nonce" not in proofs[0].claims
+    assert proofs[1].claims["nonce"] == "n1"
+    assert proofs[1].claims["htu"] == TOKEN
+    assert proofs[1].claims["htm"] == "POST"
+
+
+def test_dpop_answered_with_bearer_gives_a_bearer_token(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker
+) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    token = client.client_credentials(dpop=True)
+    assert type(token) is BearerToken
+    prepared = requests.Request("GET", "https://rs/x", auth=token).prepare()
+    assert prepared.headers["Authorization"] == "Bearer at"
+    assert "DPoP" not in prepared.headers
+
+
+def test_dpop_key_generator_is_used_once() -> None:
+    calls: list[str] = []
+
+    def generator(alg: str) -> DPoPKey:
+        calls.append(alg)
+        return DPoPKey.generate(alg)
+
+    client = OAuth2Client(
+        TOKEN, ("c", "s"), dpop_key_generator=generator, dpop_alg="ES384", dpop_bound_access_tokens=True
+    )
+    with requests_mock.Mocker() as m:
+        m.post(TOKEN, json={"access_token": "at", "token_type": "DPoP"})
+        token = client.client_credentials()
+        assert calls == ["ES384"]
+        assert isinstance(token, DPoPToken)
+        assert token.dpop_key.alg == "ES384"
+        refreshed = OAuth2Client(TOKEN, ("c", "s")).refresh_token(
+            DPoPToken("at", refresh_token="rt", _dpop_key=token.dpop_key)
+        )
+        assert isinstance(refreshed, DPoPToken)
+        assert refreshed.dpop_key is token.dpop_key
+        assert calls == ["ES384"]
+
+
+# ------------------------------------------------------------------------------ revocation, introspection, userinfo
+
+
+def test_revocation(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(REVOKE, status_code=200)
+    assert client.revoke_access_token("t") is True
+    assert single(requests_mock.last_request)["token"] == "t"
+    assert single(requests_mock.last_request)["token_type_hint"] == "access_token"
+    assert client.revoke_refresh_token(BearerToken("at", refresh_token="rt")) is True
+    assert single(requests_mock.last_request)["token"] == "rt"
+    assert single(requests_mock.last_request)["token_type_hint"] == "refresh_token"
+    assert client.revoke_token("t") is True
+    assert "token_type_hint" not in single(requests_mock.last_request)
+    with pytest.raises(MissingRefreshToken):
+        client.revoke_refresh_token(BearerToken("at"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"text": "no"}, False),
+        ({"json": {"error": "unsupported_token_type"}}, UnsupportedTokenType),
+        ({"json": {"error": "whatever"}}, RevocationError),
+        ({"json": {"error": "invalid_client"}}, None),
+    ],
+)
+def test_revocation_errors(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, kwargs: dict[str, Any], expected: Any
+) -> None:
+    requests_mock.post(REVOKE, status_code=400, **kwargs)
+    if expected is False:
+        assert client.revoke_token("t") is False
+    elif expected is None:
+        from requests_oauth2client import InvalidClient
+
+        with pytest.raises(InvalidClient):
+            client.revoke_token("t")
+    else:
+        with pytest.raises(expected):
+            client.revoke_token("t")
+
+
+def test_missing_endpoints() -> None:
+    client = OAuth2Client(TOKEN, ("c", "s"))
+    with pytest.raises(MissingEndpointUri, match="revocation_endpoint"):
+        client.revoke_token("t")
+    with pytest.raises(MissingEndpointUri):
+        client.introspect_token("t")
+    with pytest.raises(MissingEndpointUri):
+        client.userinfo("t")
+    with pytest.raises(MissingEndpointUri):
+        client.authorization_request()
+    with pytest.raises(MissingEndpointUri):
+        client.authorize_device()
+    with pytest.raises(MissingEndpointUri):
+        client.update_authorization_server_public_keys()
+    with pytest.raises(MissingEndpointUri):
+        client.backchannel_authentication_request(login_hint="x")
+
+
+def test_introspection(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(INTROSPECT, json={"active": True})
+    assert client.introspect_token(BearerToken("at", refresh_token="rt")) == {"active": True}
+    assert single(requests_mock.last_request)["token"] == "at"
+    client.introspect_token(BearerToken("at", refresh_token="rt"), token_type_hint="refresh_token")
+    assert single(requests_mock.last_request) == {
+        "token": "rt",
+        "token_type_hint": "refresh_token",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+    with pytest.raises(UnknownTokenType):
+        client.introspect_token(BearerToken("at"), token_type_hint="id_token")
+    with pytest.raises(MissingRefreshToken):
+        client.introspect_token(BearerToken("at"), token_type_hint="refresh_token")
+    requests_mock.post(INTROSPECT, text="plain")
+    assert client.introspect_token("t") == "plain"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [({"text": "no"}, UnknownIntrospectionError), ({"json": {"error": "x"}}, IntrospectionError)],
+)
+def test_introspection_errors(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, kwargs: dict[str, Any], expected: type
+) -> None:
+    requests_mock.post(INTROSPECT, status_code=400, **kwargs)
+    with pytest.raises(expected):
+        client.introspect_token("t")
+
+
+def test_userinfo(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(USERINFO, json={"sub": "s"})
+    assert client.userinfo("at") == {"sub": "s"}
+    assert requests_mock.last_request.headers["Authorization"] == "Bearer at"
+    assert "client_secret" not in (requests_mock.last_request.text or "")
+    requests_mock.post(USERINFO, status_code=401)
+    with pytest.raises(requests.HTTPError):
+        client.userinfo(BearerToken("at"))
+
+
+# ------------------------------------------------------------------------------------------------- discovery
+
+
+DISCOVERY = {
+    "issuer": AS,
+    "token_endpoint": TOKEN,
+    "authorization_endpoint": AUTHZ,
+    "revocation_endpoint": REVOKE,
+    "introspection_endpoint": INTROSPECT,
+    "userinfo_endpoint": USERINFO,
+    "pushed_authorization_request_endpoint": PAR,
+    "device_authorization_endpoint": DEVICE,
+    "backchannel_authentication_endpoint": CIBA,
+    "jwks_uri": JWKS,
+    "authorization_response_iss_parameter_supported": True,
+}
+
+
+def test_from_discovery_endpoint(requests_mock: requests_mock.Mocker) -> None:
+    key = Jwk.generate(alg="RS256", kid="k").public_jwk()
+    requests_mock.get(f"{AS}/.well-known/openid-configuration", json=DISCOVERY)
+    requests_mock.get(JWKS, json={"keys": [key.to_dict()]})
+    client = OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c", client_secret="s")
+    assert [r.url for r in requests_mock.request_history] == [f"{AS}/.well-known/openid-configuration", JWKS]
+    for name, value in DISCOVERY.items():
+        assert getattr(client, name) == value
+    assert client.authorization_server_jwks.get_jwk_by_kid("k") == key
+    # the client built from discovery carries the RFC 9207 flag into its authorization requests
+    assert client.authorization_request().authorization_response_iss_parameter_supported is True
+
+
+def test_from_discovery_errors(requests_mock: requests_mock.Mocker) -> None:
+    with pytest.raises(InvalidParam):
+        OAuth2Client.from_discovery_endpoint(client_id="c")
+    with pytest.raises(InvalidIssuer):
+        OAuth2Client.from_discovery_endpoint(issuer="http://as", client_id="c")
+    with pytest.raises(InvalidUri):
+        OAuth2Client.from_discovery_endpoint("http://as/.well-known/openid-configuration", client_id="c")
+    with pytest.raises(InvalidParam):
+        OAuth2Client.from_discovery_document(DISCOVERY, issuer="https://other", client_id="c")
+    with pytest.raises(InvalidDiscoveryDocument):
+        OAuth2Client.from_discovery_document({"issuer": AS}, client_id="c")
+    requests_mock.get(f"{AS}/.well-known/openid-configuration", text="<html>")
+    with pytest.raises(InvalidDiscoveryDocument):
+        OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c")
+
+
+def test_from_discovery_document_https_false_warns() -> None:
+    doc = {**DISCOVERY, "token_endpoint": "http://as/token"}
+    with pytest.warns(UserWarning):
+        client = OAuth2Client.from_discovery_document(doc, client_id="c", https=False)
+    assert client.testing is True
+
+
+def test_keys_update_and_context_manager(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    key = Jwk.generate(alg="ES256", kid="k").public_jwk()
+    requests_mock.get(JWKS, json={"keys": [key.to_dict()]})
+    jwks = client.authorization_server_jwks
+    assert client.update_authorization_server_public_keys() is jwks
+    assert "Authorization" not in requests_mock.last_request.headers
+    assert len(jwks) == 1
+    with pytest.raises(ZeroDivisionError), client:
+        1 / 0  # noqa: B018
+
+
+# ------------------------------------------------------------------------------------ authorization and PAR
+
+
+def test_authorization_request_uses_client_settings(client: OAuth2Client) -> None:
+    azr = client.authorization_request(scope="openid email")
+    assert azr.authorization_endpoint == AUTHZ
+    assert azr.client_id == CLIENT_ID
+    assert azr.redirect_uri == "https://app.example.com/cb"
+    assert azr.issuer == AS
+    assert azr.code_challenge_method == "S256"
+    assert azr.dpop_key is None
+    dpop_azr = client.authorization_request(dpop=True)
+    assert dpop_azr.dpop_key is not None
+    assert dpop_azr.args["dpop_jkt"] == dpop_azr.dpop_key.dpop_jkt
+
+
+def test_pushed_authorization_request(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
+    azr = client.authorization_request(scope="openid")
+    result = client.pushed_authorization_request(azr)
+    assert isinstance(result, RequestUriParameterAuthorizationRequest)
+    assert result.uri == f"{AUTHZ}?client_id={CLIENT_ID}&request_uri=urn%3Ax"
+    assert result.expires_at is not None
+    body = form(requests_mock.last_request)
+    assert body["client_id"] == [CLIENT_ID]
+    assert body["state"] == [azr.state]
+    assert body["code_challenge"] == [azr.code_challenge]
+    requests_mock.post(PAR, status_code=400, text="nope")
+    with pytest.raises(InvalidPushedAuthorizationResponse):
+        client.pushed_authorization_request(azr)
+    requests_mock.post(PAR, status_code=201, json={"expires_in": 60})
+    with pytest.raises(InvalidPushedAuthorizationResponse):
+        client.pushed_authorization_request(azr)
+
+
+def test_par_with_dpop_sends_a_proof(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
+    azr = client.authorization_request(dpop=True)
+    result = client.pushed_authorization_request(azr)
+    proof = SignedJwt(requests_mock.last_request.headers["DPoP"])
+    assert proof.claims["htu"] == PAR
+    assert result.dpop_key is azr.dpop_key
+
+
+# -------------------------------------------------------------------------------------------- CIBA and device
+
+
+def test_backchannel_authentication_request(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(CIBA, json={"auth_req_id": "rid", "expires_in": 120, "interval": 2, "custom": "c"})
+    bcar = client.backchannel_authentication_request(
+        scope=["openid", "email"], login_hint="user", acr_values=["a", "b"], binding_message="hi", requested_expiry=60
+    )
+    assert bcar.auth_req_id == "rid"
+    assert bcar.interval == 2
+    assert bcar.custom == "c"
+    assert single(requests_mock.last_request) == {
+        "scope": "openid email",
+        "login_hint": "user",
+        "acr_values": "a b",
+        "binding_message": "hi",
+        "requested_expiry": "60",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+    }
+    with pytest.raises(InvalidBackchannelAuthenticationRequestHintParam):
+        client.backchannel_authentication_request()
+    with pytest.raises(InvalidBackchannelAuthenticationRequestHintParam):
+        client.backchannel_authentication_request(login_hint="a", id_token_hint="b")
+
+
+def test_signed_backchannel_request(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(CIBA, json={"auth_req_id": "rid"})
+    key = Jwk.generate(alg="ES256")
+    client.backchannel_authentication_request(login_hint="user", private_jwk=key)
+    body = single(requests_mock.last_request)
+    assert set(body) == {"request", "client_id", "client_secret"}
+    claims = SignedJwt(body["request"]).claims
+    assert claims == {"scope": "openid", "login_hint": "user"}
+
+
+@pytest.mark.parametrize(
+    ("status", "kwargs", "expected"),
+    [
+        (200, {"json": {"expires_in": 10}}, InvalidBackChannelAuthenticationResponse),
+        (200, {"json": ["x"]}, InvalidBackChannelAuthenticationResponse),
+        (400, {"json": {"error": "whatever"}}, BackChannelAuthenticationError),
+        (400, {"text": "x"}, InvalidBackChannelAuthenticationResponse),
+    ],
+)
+def test_backchannel_errors(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, status: int, kwargs: dict[str, Any], expected: type
+) -> None:
+    requests_mock.post(CIBA, status_code=status, **kwargs)
+    with pytest.raises(expected):
+        client.backchannel_authentication_request(login_hint="x")
+
+
+def test_authorize_device(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(
+        DEVICE,
+        json={
+            "device_code": "dc",
+            "user_code": "uc",
+            "verification_uri": "https://v",
+            "verification_uri_complete": "https://v?c=uc",
+            "expires_in": 300,
+            "interval": 3,
+            "extra": "e",
+        },
+    )
+    dar = client.authorize_device(scope=["a", "b"])
+    assert (dar.device_code, dar.user_code, dar.verification_uri, dar.interval) == ("dc", "uc", "https://v", 3)
+    assert dar.verification_uri_complete == "https://v?c=uc"
+    assert dar.expires_at is not None
+    assert dar.other == {"extra": "e"}
+    assert single(requests_mock.last_request) == {"scope": "a b", "client_id": CLIENT_ID, "client_secret": SECRET}
+
+
+@pytest.mark.parametrize(
+    ("status", "kwargs", "expected"),
+    [
+        (200, {"json": {"user_code": "uc"}}, InvalidDeviceAuthorizationResponse),
+        (200, {"text": "<html>"}, InvalidDeviceAuthorizationResponse),
+        (400, {"json": {"error": "whatever"}}, DeviceAuthorizationError),
+        (400, {"text": "x"}, InvalidDeviceAuthorizationResponse),
+    ],
+)
+def test_device_authorization_errors(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, status: int, kwargs: dict[str, Any], expected: type
+) -> None:
+    requests_mock.post(DEVICE, status_code=status, **kwargs)
+    with pytest.raises(expected):
+        client.authorize_device()
+
+
+def test_basic_auth_round_trips_odd_secrets(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    OAuth2Client(TOKEN, auth=ClientSecretBasic("id:x", SECRET)).client_credentials()
+    scheme, value = requests_mock.last_request.headers["Authorization"].split(" ")
+    assert scheme == "Basic"
+    cid, secret = base64.b64decode(value).decode().split(":", 1)
+    assert (unquote_plus(cid), unquote_plus(secret)) == ("id:x", SECRET)
+
+
+def test_id_token_in_token_response_is_parsed(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    key = Jwk.generate(alg="RS256", kid="k")
+    id_token = Jwt.sign({"iss": AS, "sub": "s"}, key=key, alg="RS256")
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "id_token": str(id_token)})
+    token = client.client_credentials()
+    assert isinstance(token.id_token, IdToken)
+    assert json.loads(json.dumps(token.as_dict(), default=str))["id_token"] == str(id_token)

@@ -1,0 +1,107 @@
+import pytest
+import requests
+
+from requests_oauth2client import exceptions as exc_module
+from requests_oauth2client.exceptions import (
+    ERROR_CLASSES,
+    AccessDenied,
+    AuthorizationPending,
+    AuthorizationResponseError,
+    EndpointError,
+    ExpiredToken,
+    InvalidAuthResponse,
+    InvalidEndpointUri,
+    InvalidIssuer,
+    InvalidParam,
+    InvalidTokenResponse,
+    MismatchingIssuer,
+    MismatchingState,
+    MissingAuthCode,
+    MissingEndpointUri,
+    OAuth2Error,
+    SlowDown,
+    TokenEndpointError,
+    UnauthorizedClient,
+    UnknownSubjectTokenType,
+    UnknownTokenType,
+    UnsupportedTokenType,
+    UnsupportedTokenTypeError,
+)
+from requests_oauth2client.utils import InvalidUri
+
+
+def make_response() -> requests.Response:
+    response = requests.Response()
+    response.status_code = 400
+    response.request = requests.Request("POST", "https://as/token").prepare()
+    return response
+
+
+def test_error_table() -> None:
+    assert ERROR_CLASSES["invalid_grant"].__name__ == "InvalidGrant"
+    assert ERROR_CLASSES["use_dpop_nonce"].__name__ == "UseDPoPNonce"
+    assert ERROR_CLASSES["unsupported_token_type"] is UnsupportedTokenType
+    assert len(ERROR_CLASSES) == 13
+    for cls in ERROR_CLASSES.values():
+        assert issubclass(cls, EndpointError)
+
+
+@pytest.mark.parametrize("cls", [SlowDown, AuthorizationPending, ExpiredToken])
+def test_polling_errors_are_token_endpoint_errors(cls: type) -> None:
+    assert issubclass(cls, TokenEndpointError)
+
+
+@pytest.mark.parametrize("cls", [AccessDenied, UnauthorizedClient])
+def test_some_errors_are_not_token_endpoint_errors(cls: type) -> None:
+    assert issubclass(cls, EndpointError)
+    assert not issubclass(cls, TokenEndpointError)
+
+
+def test_oauth2_error_message_and_request() -> None:
+    response = make_response()
+    exc = InvalidTokenResponse(response, client=None, description="bad")
+    assert str(exc) == "The remote endpoint returned an error: bad"
+    assert exc.request is response.request
+    assert str(OAuth2Error(response, None)) == "The remote endpoint returned an error: no description provided"
+
+
+def test_endpoint_error_attributes() -> None:
+    exc = AccessDenied(make_response(), "client", "access_denied", "nope", "https://doc")
+    assert (exc.error, exc.description, exc.uri, exc.client) == ("access_denied", "nope", "https://doc", "client")
+
+
+def test_auth_response_errors() -> None:
+    exc = MismatchingState("received", "expected", "req", "resp")
+    assert isinstance(exc, InvalidAuthResponse)
+    assert isinstance(exc, ValueError)
+    assert (exc.received, exc.expected, exc.request, exc.response) == ("received", "expected", "req", "resp")
+    assert str(exc).startswith("The Authorization Response is invalid: mismatching `state`")
+    assert "`iss`" in str(MismatchingIssuer("a", "b", None, None))
+    assert "`code`" in str(MissingAuthCode(None, None))
+    error = AuthorizationResponseError("req", "resp", "access_denied", "denied")
+    assert error.error == "access_denied"
+    assert "denied" in str(error)
+
+
+def test_param_errors() -> None:
+    exc = InvalidIssuer(
+        "issuer",
+        "http://x",
+        InvalidUri("http://x", https=True, no_credentials=False, no_port=False, no_fragment=False, path=False),
+    )
+    assert isinstance(exc, InvalidEndpointUri)
+    assert isinstance(exc, InvalidParam)
+    assert str(exc) == "Invalid endpoint uri 'http://x' for 'issuer': Invalid URI: must use https"
+    sub = UnknownSubjectTokenType("tok", None)
+    assert isinstance(sub, UnknownTokenType)
+    assert isinstance(sub, TypeError)
+    assert isinstance(sub, ValueError)
+    assert str(sub).startswith("Unable to determine the type of token provided: ")
+    assert isinstance(MissingEndpointUri("revocation_endpoint"), AttributeError)
+    assert str(MissingEndpointUri("revocation_endpoint")) == "No 'revocation_endpoint' defined for this client."
+    assert str(UnsupportedTokenTypeError("foo")) == "Unsupported token_type: foo"
+
+
+def test_all_is_complete() -> None:
+    for name in exc_module.__all__:
+        assert hasattr(exc_module, name)
