@@ -1,0 +1,102 @@
+"""Fixtures for the documentation tests: a fake Authorization Server and API behind `requests_mock`.
+
+The documentation examples (README.md and docs/**/*.md) talk to an Authorization Server at
+`https://as.example.com` and to an API at `https://api.example.com/`. These fixtures make both exist:
+
+- `fake_as` — a `tests.docs.fake_as.FakeAuthorizationServer` for issuer `https://as.example.com`, installed in a
+  `requests_mock.Mocker` that refuses every other URL. Its standard endpoints:
+
+      https://as.example.com/.well-known/openid-configuration   discovery document (also RFC 8414 location)
+      https://as.example.com/jwks                               the AS public keys (RS256, kid "fake-as-key-1")
+      https://as.example.com/authorize                          authorization endpoint (see "browser" below)
+      https://as.example.com/token                              token endpoint, every standard grant
+      https://as.example.com/revoke                             revocation (RFC 7009)
+      https://as.example.com/introspect                         introspection (RFC 7662)
+      https://as.example.com/userinfo                           OpenID Connect UserInfo
+      https://as.example.com/device_authorization               device authorization (RFC 8628)
+      https://as.example.com/bc-authorize                       CIBA backchannel authentication
+      https://as.example.com/par                                pushed authorization requests (RFC 9126)
+      https://api.example.com/...                               an API echoing each request as JSON
+
+  Read the docstring of `tests/docs/fake_as.py` for what each endpoint checks and answers.
+
+- The "browser": `webbrowser.open(url)` is patched to play the user at the fake AS (log in, consent) and
+  `input()` returns the redirect URL the user would paste. So an example written like a real program,
+
+      webbrowser.open(az_request.uri)
+      callback_url = input("Paste the URL you were redirected to: ")
+      az_response = az_request.validate_callback(callback_url)
+
+  runs end to end. `fake_as.authorize(url)` does the same explicitly in tests.
+
+- `time.sleep` is patched to record the requested durations (in the `sleeps` list fixture) without waiting, so
+  polling examples (device authorization, CIBA) run instantly.
+
+- `http_mock` is the `requests_mock.Mocker` itself (to add routes or inspect `request_history`);
+  `make_fake_as(issuer, paths=...)` installs one more fake AS with another issuer and paths on the same mocker.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+import webbrowser
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests_mock
+
+from tests.docs.fake_as import FakeAuthorizationServer
+
+
+@pytest.fixture
+def http_mock() -> Iterator[requests_mock.Mocker]:
+    """A `requests_mock.Mocker` that refuses any URL without a registered route."""
+    with requests_mock.Mocker(real_http=False) as mocker:
+        yield mocker
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Patch `time.sleep` to record durations instead of sleeping; returns the list of recorded durations."""
+    recorded: list[float] = []
+    monkeypatch.setattr(time, "sleep", recorded.append)
+    return recorded
+
+
+@pytest.fixture
+def make_fake_as(
+    http_mock: requests_mock.Mocker, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., FakeAuthorizationServer]:
+    """A factory installing fake Authorization Servers on `http_mock`; the browser goes to the last one."""
+    servers: list[FakeAuthorizationServer] = []
+
+    def browser_open(url: str, *args: Any, **kwargs: Any) -> bool:
+        for server in reversed(servers):
+            if url.startswith(server.endpoints.get("authorization_endpoint", "\0")):
+                server.authorize(url)
+                return True
+        raise AssertionError(f"webbrowser.open() called with an unexpected URL: {url}")
+
+    def fake_input(prompt: object = "") -> str:
+        for server in reversed(servers):
+            if server.last_callback is not None:
+                return server.last_callback
+        raise AssertionError("input() called before any authorization request was sent to the browser")
+
+    monkeypatch.setattr(webbrowser, "open", browser_open)
+    monkeypatch.setattr(builtins, "input", fake_input)
+
+    def factory(issuer: str = "https://as.example.com", **kwargs: Any) -> FakeAuthorizationServer:
+        server = FakeAuthorizationServer(issuer, **kwargs).install(http_mock)
+        servers.append(server)
+        return server
+
+    return factory
+
+
+@pytest.fixture
+def fake_as(make_fake_as: Callable[..., FakeAuthorizationServer], sleeps: list[float]) -> FakeAuthorizationServer:
+    """The fake Authorization Server at https://as.example.com, with its API at https://api.example.com/."""
+    return make_fake_as()

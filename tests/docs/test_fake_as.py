@@ -1,0 +1,138 @@
+"""The fake Authorization Server refuses what a real one refuses (so that documentation tests can fail).
+
+These tests use `requests` and `jwskate` directly, never the library under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+from jwskate import Jwk, Jwt
+
+from tests.docs.fake_as import FakeAuthorizationServer
+
+TOKEN = "https://as.example.com/token"
+CREDS = {"client_id": "c", "client_secret": "s"}
+
+
+def b64u_sha256(value: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()).rstrip(b"=").decode()
+
+
+def authorize(fake_as: FakeAuthorizationServer, **params: str) -> dict[str, str]:
+    query = {"client_id": "c", "redirect_uri": "https://app/cb", "response_type": "code", "state": "st", **params}
+    callback = fake_as.authorize("https://as.example.com/authorize?" + urlencode(query))
+    return {name: values[0] for name, values in parse_qs(urlsplit(callback).query).items()}
+
+
+def test_unknown_urls_are_refused(fake_as: FakeAuthorizationServer) -> None:
+    with pytest.raises(Exception, match="No mock address"):
+        requests.get("https://elsewhere.example.com/")
+
+
+def test_client_authentication_is_required_and_secrets_checked(make_fake_as, sleeps) -> None:
+    fake_as = make_fake_as(clients={"c": "s"})
+    assert requests.post(TOKEN, data={"grant_type": "client_credentials"}).status_code == 401
+    wrong = requests.post(TOKEN, data={"grant_type": "client_credentials", "client_id": "c", "client_secret": "x"})
+    assert wrong.json()["error"] == "invalid_client"
+    ok = requests.post(TOKEN, data={"grant_type": "client_credentials", **CREDS})
+    assert ok.json()["access_token"] in fake_as.access_tokens
+
+
+def test_basic_credentials_are_form_decoded(make_fake_as, sleeps) -> None:
+    make_fake_as(clients={"c:1": "a+b wörd"})
+    data = {"grant_type": "client_credentials"}
+    encoded = base64.b64encode(b"c%3A1:a%2Bb+w%C3%B6rd").decode()
+    assert requests.post(TOKEN, data=data, headers={"Authorization": f"Basic {encoded}"}).status_code == 200
+    # without form-encoding, "+" would read as a space (and ":" in the client_id would split it)
+    raw = base64.b64encode("c%3A1:a+b wörd".encode()).decode()
+    assert requests.post(TOKEN, data=data, headers={"Authorization": f"Basic {raw}"}).status_code == 401
+
+
+def test_client_assertion_claims_are_checked(fake_as: FakeAuthorizationServer) -> None:
+    key = Jwk.generate(alg="ES256", kid="k")
+    now = int(time.time())
+    good = {"iss": "c", "sub": "c", "aud": TOKEN, "iat": now, "exp": now + 60, "jti": "j"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+    }
+    assert requests.post(TOKEN, data={**form, "client_assertion": str(Jwt.sign(good, key))}).ok
+    for bad in ({"sub": "other"}, {"aud": "https://other"}, {"exp": now - 1}, {"jti": None}):
+        claims = {name: value for name, value in {**good, **bad}.items() if value is not None}
+        response = requests.post(TOKEN, data={**form, "client_assertion": str(Jwt.sign(claims, key))})
+        assert response.status_code == 401, bad
+
+
+def test_pkce_redirect_uri_and_single_use_code(fake_as: FakeAuthorizationServer) -> None:
+    verifier = "v" * 43
+    params = authorize(fake_as, code_challenge=b64u_sha256(verifier), code_challenge_method="S256", scope="openid")
+    assert params["state"] == "st"
+    assert params["iss"] == "https://as.example.com"
+    base = {"grant_type": "authorization_code", "code": params["code"], **CREDS}
+    assert (
+        requests.post(TOKEN, data={**base, "redirect_uri": "https://app/cb", "code_verifier": "w" * 43}).status_code
+        == 400
+    )
+    params = authorize(fake_as, code_challenge=b64u_sha256(verifier), code_challenge_method="S256", scope="openid")
+    base["code"] = params["code"]
+    assert (
+        requests.post(TOKEN, data={**base, "redirect_uri": "https://other/cb", "code_verifier": verifier}).status_code
+        == 400
+    )
+    params = authorize(fake_as, code_challenge=b64u_sha256(verifier), code_challenge_method="S256", scope="openid")
+    base["code"] = params["code"]
+    ok = requests.post(TOKEN, data={**base, "redirect_uri": "https://app/cb", "code_verifier": verifier})
+    assert ok.ok
+    id_token = Jwt(ok.json()["id_token"])
+    assert id_token.verify_signature(fake_as.signing_key.public_jwk(), alg="RS256")  # type: ignore[union-attr]
+    assert id_token.claims["aud"] == "c"  # type: ignore[union-attr]
+    again = requests.post(TOKEN, data={**base, "redirect_uri": "https://app/cb", "code_verifier": verifier})
+    assert again.json()["error"] == "invalid_grant"  # a code is used once, even by a lenient AS
+
+
+def test_refresh_tokens_rotate_and_revocation_is_effective(make_fake_as, sleeps) -> None:
+    fake_as = make_fake_as(lenient=False)
+    params = authorize(fake_as, scope="email")
+    first = requests.post(
+        TOKEN,
+        data={"grant_type": "authorization_code", "code": params["code"], "redirect_uri": "https://app/cb", **CREDS},
+    ).json()
+    second = requests.post(
+        TOKEN, data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], **CREDS}
+    )
+    assert second.ok
+    reused = requests.post(
+        TOKEN, data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], **CREDS}
+    )
+    assert reused.json()["error"] == "invalid_grant"
+    requests.post("https://as.example.com/revoke", data={"token": second.json()["access_token"], **CREDS})
+    info = requests.post("https://as.example.com/introspect", data={"token": second.json()["access_token"], **CREDS})
+    assert info.json() == {"active": False}
+    userinfo = requests.get(
+        "https://as.example.com/userinfo", headers={"Authorization": f"Bearer {second.json()['access_token']}"}
+    )
+    assert userinfo.status_code == 401
+
+
+def test_dpop_proofs_are_verified(fake_as: FakeAuthorizationServer) -> None:
+    key = Jwk.generate(alg="ES256")
+
+    def proof(htm: str = "POST", htu: str = TOKEN, signer: Jwk = key) -> str:
+        claims = {"htm": htm, "htu": htu, "iat": int(time.time()), "jti": str(time.time_ns())}
+        return str(Jwt.sign(claims, signer, typ="dpop+jwt", extra_headers={"jwk": key.public_jwk().to_dict()}))
+
+    data = {"grant_type": "client_credentials", **CREDS}
+    ok = requests.post(TOKEN, data=data, headers={"DPoP": proof()})
+    assert ok.json()["token_type"] == "DPoP"
+    for bad in (proof(htm="GET"), proof(htu="https://as.example.com/other"), proof(signer=Jwk.generate(alg="ES256"))):
+        assert requests.post(TOKEN, data=data, headers={"DPoP": bad}).json()["error"] == "invalid_dpop_proof"
+    # a DPoP token used as a Bearer token, or without proof, is refused by the API
+    api = "https://api.example.com/orders"
+    at = ok.json()["access_token"]
+    assert requests.get(api, headers={"Authorization": f"DPoP {at}"}).status_code == 401
