@@ -1,0 +1,602 @@
+"""DPoP (RFC 9449): proof-of-possession keys, proofs, DPoP-bound tokens and proof validation.
+
+A `DPoPKey` signs DPoP proofs. A `DPoPToken` is a `BearerToken` bound to such a key: used as a `requests` auth
+handler, it sends `Authorization: DPoP <access_token>` with a fresh proof in the `DPoP` header, and when a resource
+server answers 401 asking for a nonce, it sends the request again, once, with a proof carrying that nonce.
+
+Nonces are kept apart: `as_nonce` for the authorization server, and one nonce per resource-server origin
+(`scheme://host:port`); `rs_nonce` is the last resource-server nonce seen.
+
+Example:
+    ```python
+    dpop_key = DPoPKey.generate(alg="ES256")
+    proof = dpop_key.proof(htm="GET", htu="https://api.example.com/resource")
+    ```
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cached_property
+from json.encoder import encode_basestring_ascii as _json_str
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import jwskate
+import requests
+from attrs import Attribute, define, field, frozen, setters
+from binapy import BinaPy
+
+from requests_oauth2client._dpop_http import (
+    DPOP_NONCE_HEADER,
+    RsNonceRetry,
+    htu_of,
+    origin_of,
+    response_origin,
+    valid_nonce,
+)
+from requests_oauth2client._dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
+from requests_oauth2client.tokens import BearerToken, IdToken
+from requests_oauth2client.utils import accepts_expires_in
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "DPoPKey",
+    "DPoPToken",
+    "InvalidDPoPAccessToken",
+    "InvalidDPoPAlg",
+    "InvalidDPoPKey",
+    "InvalidDPoPProof",
+    "InvalidUseDPoPNonceResponse",
+    "MissingDPoPNonce",
+    "RepeatedDPoPNonce",
+    "add_dpop_proof",
+    "validate_dpop_proof",
+]
+
+
+_TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------------------------
+
+
+class InvalidDPoPAccessToken(ValueError):
+    """An access token for a `DPoPToken` is not a valid `token68` value (RFC 9110 §11.2).
+
+    The token itself is kept in `.access_token` and never shown in the message.
+    """
+
+    def __init__(self, access_token: str) -> None:
+        super().__init__("Invalid DPoP access token: it must be a token68 value (letters, digits, -._~+/ then =).")
+        self.access_token = access_token
+
+
+class InvalidDPoPKey(ValueError):
+    """A key is not usable for DPoP: it must be a private, asymmetric key.
+
+    The key is kept in `.key` and never shown in the message.
+    """
+
+    def __init__(self, key: object) -> None:
+        super().__init__("Invalid DPoP key: DPoP proofs require a private, asymmetric signing key.")
+        self.key = key
+
+
+class InvalidDPoPAlg(ValueError):
+    """An alg is not usable for DPoP: it must be an asymmetric signature alg."""
+
+    def __init__(self, alg: str | None) -> None:
+        super().__init__(f"Invalid DPoP alg: '{alg}' is not an asymmetric signature alg usable with this key.")
+        self.alg = alg
+
+
+class InvalidUseDPoPNonceResponse(Exception):
+    """A server asked for a DPoP nonce in a way that cannot be honoured. The response is in `.response`."""
+
+    def __init__(self, response: requests.Response, message: str) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class MissingDPoPNonce(InvalidUseDPoPNonceResponse):
+    """A server asked for a DPoP nonce but sent no `DPoP-Nonce` header."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(response, "The server asked for a DPoP nonce but did not provide one in a DPoP-Nonce header.")
+
+
+class RepeatedDPoPNonce(InvalidUseDPoPNonceResponse):
+    """A server asked for a DPoP nonce but provided the nonce that was already used."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(
+            response, "The server asked for a new DPoP nonce but provided the nonce that was already used."
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _b64u(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def _json_b64u(obj: Mapping[str, Any]) -> bytes:
+    """Return base64url(compact JSON) of a flat object, as `json.dumps(obj, separators=(",", ":"))` would.
+
+    Strings and ints (all claims of a proof, usually) are written with `json`'s own C escaper, which is much
+    cheaper than building a JSON encoder for each proof; anything else goes through the encoder.
+    """
+    members = []
+    for name, value in obj.items():
+        kind = type(value)
+        text = _json_str(value) if kind is str else str(value) if kind is int else _JSON.encode(value)
+        members.append(f"{_json_str(name)}:{text}")
+    return _b64u(("{" + ",".join(members) + "}").encode())
+
+
+def _ath(access_token: str) -> str:
+    """Return the `ath` value for an access token: base64url(SHA-256(token))."""
+    return _b64u(hashlib.sha256(access_token.encode()).digest()).decode()
+
+
+def _default_jti() -> str:
+    """A random version 4 UUID string, drawn from `secrets` (formatted directly: this runs for every proof)."""
+    h = secrets.token_hex(16)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def _default_iat() -> int:
+    return int(time.time())
+
+
+def _asymmetric_signature_algs() -> dict[str, type[jwskate.Jwk]]:
+    return {
+        alg: jwk_class
+        for jwk_class in jwskate.Jwk.__subclasses__()
+        if jwk_class.KEY_TYPE != "oct"
+        for alg in jwk_class.SIGNATURE_ALGORITHMS
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# DPoPToken
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _to_dpop_key(value: DPoPKey | Mapping[str, Any]) -> DPoPKey:
+    if isinstance(value, DPoPKey):
+        return value
+    if isinstance(value, Mapping):
+        return DPoPKey(**value)
+    raise TypeError("_dpop_key must be a DPoPKey")
+
+
+@frozen(init=False)
+class DPoPToken(BearerToken):  # type: ignore[override]
+    """A DPoP-bound access token (RFC 9449), usable as a `requests` auth handler.
+
+    It sends `Authorization: DPoP <access_token>` and a fresh proof (with `ath` and the resource server's nonce) in
+    the `DPoP` header. When the resource server answers 401 with a DPoP challenge asking for a nonce, the request
+    is sent again, once, with a proof carrying the new nonce; the retry's own response is returned as it is.
+
+    `token_type` is not checked: the client decides which class to build from the token response.
+
+    Args:
+        access_token: the access token value, a token68 string.
+        _dpop_key: the `DPoPKey` the token is bound to (or its `as_dict()` form).
+        expires_at: the expiration date.
+        scope: the scope.
+        refresh_token: the refresh token.
+        token_type: the token type, "DPoP" by default.
+        id_token: an ID Token.
+        **kwargs: other members of the token response.
+
+    Raises:
+        InvalidDPoPAccessToken: if the access token is not a token68 value.
+
+    Example:
+        ```python
+        token = DPoPToken("my_token", _dpop_key=DPoPKey.generate())
+        requests.get("https://api.example.com/resource", auth=token)
+        ```
+    """
+
+    TOKEN_TYPE: ClassVar[str] = "DPoP"
+    AUTHORIZATION_SCHEME: ClassVar[str] = "DPoP"
+    DPOP_HEADER: ClassVar[str] = "DPoP"
+
+    dpop_key: DPoPKey = field(kw_only=True, alias="_dpop_key")
+
+    @accepts_expires_in
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        _dpop_key: DPoPKey | Mapping[str, Any],
+        expires_at: datetime | None = None,
+        scope: str | None = None,
+        refresh_token: str | None = None,
+        token_type: str = TOKEN_TYPE,
+        id_token: str | bytes | IdToken | jwskate.JweCompact | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(access_token, str) or not _TOKEN68.fullmatch(access_token):
+            raise InvalidDPoPAccessToken(access_token)
+        self.__attrs_init__(
+            access_token=access_token,
+            expires_at=expires_at,
+            scope=scope,
+            refresh_token=refresh_token,
+            token_type=token_type,
+            id_token=id_token,
+            kwargs=kwargs,
+            _dpop_key=_to_dpop_key(_dpop_key),
+        )
+
+    def _check_token_type(self) -> None:
+        """Accept any `token_type`: the client chose this class."""
+
+    @cached_property
+    def _ath(self) -> str:
+        """The `ath` claim for this token, computed once."""
+        return _ath(self.access_token)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `Authorization` and `DPoP` headers to a request and register the nonce retry hook.
+
+        Raises:
+            ExpiredAccessToken: if the token is expired.
+        """
+        request = super().__call__(request)
+        self._add_proof(request)
+        request.register_hook("response", RsNonceRetry(self, request))  # type: ignore[no-untyped-call]
+        return request
+
+    def _add_proof(self, request: requests.PreparedRequest) -> None:
+        """Set the `DPoP` header: a fresh proof with `ath` and the nonce stored for the request's origin."""
+        _set_proof_header(request, self.dpop_key, self._ath, self.DPOP_HEADER)
+
+    def as_dict(self, *, with_expires_in: bool = True) -> dict[str, Any]:
+        """Return this token as a dict, with `dpop_key` as `{alg, private_key, jwt_typ, as_nonce, rs_nonce}`.
+
+        Args:
+            with_expires_in: replace `expires_at` by the live `expires_in`.
+        """
+        base = super().as_dict(with_expires_in=with_expires_in)
+        base.pop("dpop_key", None)
+        leading = ("access_token", "expires_at", "scope", "refresh_token", "token_type", "id_token")
+        result = {name: base.pop(name) for name in leading if name in base}
+        result["dpop_key"] = self.dpop_key.as_dict()
+        result.update(base)
+        return result
+
+
+# --------------------------------------------------------------------------------------------------------------
+# DPoPKey
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _forget_rs_nonce_origin(instance: DPoPKey, _attribute: Attribute[str | None], value: str | None) -> str | None:
+    """A nonce assigned by hand to `rs_nonce` belongs to no known origin: it is used for any resource server."""
+    object.__setattr__(instance, "_rs_nonce_origin", None)
+    return value
+
+
+@define(init=False)
+class DPoPKey:
+    """A private key that signs DPoP proofs, plus the nonces that servers provided for it.
+
+    Args:
+        private_key: a private, asymmetric key, in any form that `jwskate.to_jwk` accepts.
+        alg: the signature alg, required when the key has no `alg` member.
+        jti_generator: returns a fresh `jti` for each proof.
+        iat_generator: returns the `iat` (a Unix timestamp) of each proof.
+        jwt_typ: the `typ` header of the proofs.
+        dpop_token_class: the class of the tokens bound to this key.
+        as_nonce: the current nonce of the authorization server.
+        rs_nonce: a resource-server nonce (the last one seen).
+
+    Raises:
+        InvalidDPoPKey: if the key is not a private, asymmetric key.
+        InvalidDPoPAlg: if the alg is not a signature alg for this key, or contradicts the key's own `alg`.
+        jwskate.ExpectedAlgRequired: if neither the key nor the `alg` parameter gives an alg.
+
+    Example:
+        ```python
+        key = DPoPKey(private_jwk, alg="ES256")
+        proof = key.proof("POST", "https://as.example.com/token")
+        ```
+    """
+
+    alg: str = field(on_setattr=setters.frozen)
+    private_key: jwskate.Jwk = field(on_setattr=setters.frozen, repr=False)
+    jti_generator: Callable[[], str] = field(on_setattr=setters.frozen, repr=False, eq=False)
+    iat_generator: Callable[[], int] = field(on_setattr=setters.frozen, repr=False, eq=False)
+    jwt_typ: str = field(on_setattr=setters.frozen, repr=False)
+    dpop_token_class: type[DPoPToken] = field(on_setattr=setters.frozen, repr=False)
+    as_nonce: str | None
+    rs_nonce: str | None = field(on_setattr=_forget_rs_nonce_origin)
+    _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _rs_nonces: dict[str, str] = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _rs_nonce_origin: str | None = field(init=False, repr=False, eq=False)
+
+    def __init__(
+        self,
+        private_key: Any,
+        alg: str | None = None,
+        jti_generator: Callable[[], str] = _default_jti,
+        iat_generator: Callable[[], int] = _default_iat,
+        jwt_typ: str = DPOP_JWT_TYP,
+        dpop_token_class: type[DPoPToken] = DPoPToken,
+        as_nonce: str | None = None,
+        rs_nonce: str | None = None,
+    ) -> None:
+        try:
+            jwk = jwskate.to_jwk(private_key)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise InvalidDPoPKey(private_key) from None
+        if not jwk.is_private or jwk.is_symmetric:
+            raise InvalidDPoPKey(private_key)
+        if jwk.alg is not None and alg is not None and jwk.alg != alg:
+            raise InvalidDPoPAlg(alg)
+        chosen_alg = jwk.alg or alg
+        if chosen_alg is None:
+            raise jwskate.ExpectedAlgRequired(
+                "This key has no 'alg' member: give the signature alg to use for DPoP proofs with `alg`."
+            )
+        if chosen_alg not in type(jwk).SIGNATURE_ALGORITHMS:
+            raise InvalidDPoPAlg(chosen_alg)
+        public_jwk = jwk.public_jwk()
+        self.__attrs_init__(
+            alg=chosen_alg,
+            private_key=jwk,
+            jti_generator=jti_generator,
+            iat_generator=iat_generator,
+            jwt_typ=jwt_typ,
+            dpop_token_class=dpop_token_class,
+            as_nonce=as_nonce,
+            rs_nonce=rs_nonce,
+        )
+        header = {"typ": jwt_typ, "alg": chosen_alg, "jwk": dict(public_jwk)}
+        object.__setattr__(self, "_public_jwk", public_jwk)
+        object.__setattr__(self, "_signer", jwk.signature_wrapper(chosen_alg))
+        object.__setattr__(self, "_header", _json_b64u(header))
+        object.__setattr__(self, "_rs_nonces", {})
+        object.__setattr__(self, "_rs_nonce_origin", None)
+
+    @classmethod
+    def generate(
+        cls,
+        alg: str = jwskate.SignatureAlgs.ES256,
+        jwt_typ: str = DPOP_JWT_TYP,
+        jti_generator: Callable[[], str] = _default_jti,
+        iat_generator: Callable[[], int] = _default_iat,
+        dpop_token_class: type[DPoPToken] = DPoPToken,
+        as_nonce: str | None = None,
+        rs_nonce: str | None = None,
+    ) -> Self:
+        """Generate a new key for an asymmetric signature alg.
+
+        Args:
+            alg: the signature alg (ES256 by default).
+            jwt_typ: the `typ` header of the proofs.
+            jti_generator: returns a fresh `jti` for each proof.
+            iat_generator: returns the `iat` of each proof.
+            dpop_token_class: the class of the tokens bound to this key.
+            as_nonce: an initial authorization server nonce.
+            rs_nonce: an initial resource server nonce.
+
+        Raises:
+            InvalidDPoPAlg: if `alg` is not an asymmetric signature alg.
+        """
+        if alg not in _asymmetric_signature_algs():
+            raise InvalidDPoPAlg(alg)
+        return cls(
+            jwskate.Jwk.generate(alg=alg),
+            alg=alg,
+            jti_generator=jti_generator,
+            iat_generator=iat_generator,
+            jwt_typ=jwt_typ,
+            dpop_token_class=dpop_token_class,
+            as_nonce=as_nonce,
+            rs_nonce=rs_nonce,
+        )
+
+    @property
+    def public_jwk(self) -> jwskate.Jwk:
+        """The public key, as sent in the `jwk` header of proofs."""
+        return self._public_jwk
+
+    @cached_property
+    def dpop_jkt(self) -> str:
+        """The JWK SHA-256 thumbprint of the public key (RFC 7638), as used in `dpop_jkt` and `cnf.jkt`."""
+        return self._public_jwk.thumbprint()
+
+    # ----- proofs -----
+
+    def _proof_parts(
+        self, htm: str, htu: str, ath: str | None, nonce: str | None
+    ) -> tuple[bytes, dict[str, Any], bytes]:
+        claims: dict[str, Any] = {
+            "jti": self.jti_generator(),
+            "htm": htm,
+            "htu": htu_of(htu),
+            "iat": self.iat_generator(),
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        if ath:
+            claims["ath"] = ath
+        signing_input = self._header + b"." + _json_b64u(claims)
+        return signing_input, claims, self._signer.sign(signing_input)
+
+    def _proof_str(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> str:
+        """Return a compact proof; `nonce` is used as given (no fallback). The fast path for request headers."""
+        signing_input, _, signature = self._proof_parts(htm, htu, ath, nonce)
+        return (signing_input + b"." + _b64u(signature)).decode()
+
+    def proof(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> jwskate.SignedJwt:
+        """Create a DPoP proof.
+
+        Args:
+            htm: the HTTP method of the request.
+            htu: the URL of the request; its query and fragment are not included.
+            ath: the `ath` claim (base64url SHA-256 of the access token), for requests to resource servers.
+            nonce: the nonce to include. By default, the resource-server nonce stored for the origin of `htu`,
+                or `rs_nonce` when it was set by hand (or at init) and no nonce is known for that origin.
+
+        Returns:
+            the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, nonce][, ath]`.
+        """
+        if nonce is None:
+            nonce = self._rs_nonce_for(origin_of(htu))
+        signing_input, claims, signature = self._proof_parts(htm, htu, ath, nonce)
+        value = signing_input + b"." + _b64u(signature)
+        # Everything is known already: build the SignedJwt without parsing back what was just serialized.
+        jwt = object.__new__(jwskate.SignedJwt)
+        jwt.value = value
+        jwt.headers = {"typ": self.jwt_typ, "alg": self.alg, "jwk": dict(self._public_jwk)}
+        jwt.claims = claims
+        jwt.signature = BinaPy(signature)
+        return jwt
+
+    # ----- nonces -----
+
+    def _rs_nonce_for(self, origin: str | None) -> str | None:
+        if origin is not None:
+            nonce = self._rs_nonces.get(origin)
+            if nonce is not None:
+                return nonce
+        if self.rs_nonce is not None and self._rs_nonce_origin is None:
+            return self.rs_nonce
+        return None
+
+    def _store_rs_nonce(self, origin: str | None, nonce: str) -> None:
+        if origin is not None:
+            self._rs_nonces[origin] = nonce
+        # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
+        object.__setattr__(self, "_rs_nonce_origin", origin)
+        object.__setattr__(self, "rs_nonce", nonce)
+
+    def handle_as_provided_dpop_nonce(self, response: requests.Response) -> None:
+        """Store the nonce that the authorization server asked to use, after a `use_dpop_nonce` error.
+
+        Raises:
+            MissingDPoPNonce: if the response has no `DPoP-Nonce` header.
+            RepeatedDPoPNonce: if the nonce is the one already in use.
+            InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
+        """
+        nonce = self._nonce_from(response)
+        if nonce == self.as_nonce:
+            raise RepeatedDPoPNonce(response)
+        self.as_nonce = nonce
+
+    def handle_rs_provided_dpop_nonce(self, response: requests.Response) -> None:
+        """Store the nonce that a resource server asked to use, for the origin of the request.
+
+        Raises:
+            MissingDPoPNonce: if the response has no `DPoP-Nonce` header.
+            RepeatedDPoPNonce: if the nonce is the one already in use with that resource server.
+            InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
+        """
+        nonce = self._nonce_from(response)
+        origin = response_origin(response)
+        if nonce == self._rs_nonce_for(origin):
+            raise RepeatedDPoPNonce(response)
+        self._store_rs_nonce(origin, nonce)
+
+    @staticmethod
+    def _nonce_from(response: requests.Response) -> str:
+        raw = response.headers.get(DPOP_NONCE_HEADER)
+        if not raw:
+            raise MissingDPoPNonce(response)
+        nonce = valid_nonce(raw)
+        if nonce is None:
+            raise InvalidUseDPoPNonceResponse(response, "The DPoP-Nonce header does not hold a valid nonce value.")
+        return nonce
+
+    def update_as_nonce(self, response: requests.Response) -> bool:
+        """Store the authorization server's new nonce, if the response has a valid `DPoP-Nonce` header.
+
+        Call it on every authorization server response: servers may rotate nonces on any response.
+
+        Returns:
+            `True` if a new nonce was stored.
+        """
+        nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
+        if nonce is None or nonce == self.as_nonce:
+            return False
+        self.as_nonce = nonce
+        return True
+
+    def update_rs_nonce(self, response: requests.Response) -> bool:
+        """Store a resource server's new nonce, for the origin of the request, if the response has one.
+
+        Returns:
+            `True` if a new nonce was stored.
+        """
+        nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
+        if nonce is None:
+            return False
+        origin = response_origin(response)
+        if nonce == self._rs_nonce_for(origin):
+            return False
+        self._store_rs_nonce(origin, nonce)
+        return True
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ` and the nonces.
+
+        `DPoPKey(**key.as_dict())` gives back an equal key. The result holds the private key: keep it secret.
+        """
+        return {
+            "alg": self.alg,
+            "private_key": dict(self.private_key),
+            "jwt_typ": self.jwt_typ,
+            "as_nonce": self.as_nonce,
+            "rs_nonce": self.rs_nonce,
+        }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Functions
+# --------------------------------------------------------------------------------------------------------------
+
+
+def add_dpop_proof(
+    request: requests.PreparedRequest, dpop_key: DPoPKey, access_token: str, header_name: str = "DPoP"
+) -> None:
+    """Add a DPoP proof for a request to a resource server, in place (with `ath` and the stored nonce).
+
+    Args:
+        request: the request.
+        dpop_key: the DPoP key.
+        access_token: the access token sent with the request.
+        header_name: the name of the header that holds the proof.
+    """
+    _set_proof_header(request, dpop_key, _ath(access_token), header_name)
+
+
+def _set_proof_header(request: requests.PreparedRequest, key: DPoPKey, ath: str, header_name: str) -> None:
+    url = request.url or ""
+    nonce = key._rs_nonce_for(origin_of(url))
+    request.headers[header_name] = key._proof_str(request.method or "", url, ath=ath, nonce=nonce)
