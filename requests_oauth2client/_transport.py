@@ -143,7 +143,7 @@ def send_to_endpoint(
     headers.setdefault("Accept", "application/json")
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
-            headers["DPoP"] = str(dpop_key.proof(htm=method, htu=url, nonce=dpop_key.as_nonce))
+            headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce)
         started = time.perf_counter()
         response = client.session.request(
             method, url, data=form, auth=request_auth, headers=headers, timeout=timeout, **requests_kwargs
@@ -157,7 +157,8 @@ def send_to_endpoint(
             (time.perf_counter() - started) * 1000,
         )
         if dpop_key is not None and response.ok:
-            _remember_as_nonce(dpop_key, response)
+            # a nonce may come with any answer, to be used by the next request (RFC 9449 §8)
+            dpop_key.update_as_nonce(response)
         if response.ok:
             return on_success(response, dpop_key=dpop_key)
         try:
@@ -165,12 +166,6 @@ def send_to_endpoint(
         except UseDPoPNonce as exc:
             _handle_use_dpop_nonce(client, response, dpop_key, attempt, exc)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _remember_as_nonce(dpop_key: DPoPKey, response: requests.Response) -> None:
-    nonce = response.headers.get("DPoP-Nonce")
-    if nonce:
-        dpop_key.as_nonce = nonce
 
 
 def _handle_use_dpop_nonce(

@@ -32,9 +32,15 @@ class FakeDPoPKey:
         self.as_nonce: str | None = None
         self.proof_nonces: list[str | None] = []
 
-    def proof(self, htm: str, htu: str, nonce: str | None = None) -> str:
+    def _proof_str(self, htm: str, htu: str, nonce: str | None = None) -> str:
         self.proof_nonces.append(nonce)
         return f"proof-{len(self.proof_nonces)}"
+
+    def update_as_nonce(self, response: requests.Response) -> bool:
+        nonce = response.headers.get("DPoP-Nonce")
+        if nonce:
+            self.as_nonce = nonce
+        return bool(nonce)
 
     def handle_as_provided_dpop_nonce(self, response: requests.Response) -> None:
         from requests_oauth2client.dpop import MissingDPoPNonce, RepeatedDPoPNonce
