@@ -144,17 +144,16 @@ def send_to_endpoint(
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
             headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce)
-        started = time.perf_counter()
-        response = client.session.request(
-            method, url, data=form, auth=request_auth, headers=headers, timeout=timeout, **requests_kwargs
-        )
-        logger.debug(
-            "%s %s (%s) -> HTTP %s in %.1f ms",
+        response = _send(
+            client.session,
             method,
             endpoint,
             url,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
+            data=form,
+            auth=request_auth,
+            headers=headers,
+            timeout=timeout,
+            **requests_kwargs,
         )
         if dpop_key is not None and response.ok:
             # a nonce may come with any answer, to be used by the next request (RFC 9449 §8)
@@ -166,6 +165,39 @@ def send_to_endpoint(
         except UseDPoPNonce as exc:
             _handle_use_dpop_nonce(client, response, dpop_key, attempt, exc)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _send(session: requests.Session, method: str, endpoint: str, url: str, **kwargs: Any) -> requests.Response:
+    """Send one request and log it (method, endpoint, status and duration; never a parameter or a header)."""
+    started = time.perf_counter()
+    response = session.request(method, url, **kwargs)
+    logger.debug(
+        "%s %s (%s) -> HTTP %s in %.1f ms",
+        method,
+        endpoint,
+        url,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+def get_json_document(
+    session: requests.Session, endpoint: str, url: str, *, timeout: float | None = 10, **requests_kwargs: Any
+) -> dict[str, Any] | None:
+    """GET a public JSON document of the AS (metadata, keys), without client authentication.
+
+    Returns:
+        the decoded JSON object, or None when the body is not a JSON object.
+
+    Raises:
+        requests.HTTPError: when the server answers with an error status.
+    """
+    headers = dict(requests_kwargs.pop("headers", None) or {})
+    headers.setdefault("Accept", "application/json")
+    response = _send(session, "GET", endpoint, url, headers=headers, timeout=timeout, **requests_kwargs)
+    response.raise_for_status()
+    return read_json_object(response)
 
 
 def _handle_use_dpop_nonce(

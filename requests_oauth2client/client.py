@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from attrs import field, frozen
@@ -20,7 +20,7 @@ from ._client_token_management import TokenManagementEndpoints
 from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata
 from ._token_response import check_token_response
 from ._token_types import get_token_type, token_value
-from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
+from ._transport import get_json_document, raise_endpoint_error, send_to_endpoint
 from .authorization_request import (
     AuthorizationResponse,
     CodeChallengeMethods,
@@ -93,9 +93,11 @@ _ENDPOINT_FIELDS = (
 )
 
 
-def _raise_for_status(response: requests.Response, *, dpop_key: DPoPKey | None = None) -> NoReturn:
-    response.raise_for_status()
-    raise requests.HTTPError(f"HTTP {response.status_code}", response=response)  # pragma: no cover - 3xx
+def _checked_jwks(jwks: dict[str, Any] | None, context: object) -> dict[str, Any]:
+    """Return a JSON Web Key Set document, or raise when it is not one."""
+    if jwks is None or not isinstance(jwks.get("keys"), list):
+        raise InvalidDiscoveryDocument("The jwks_uri did not return a JSON Web Key Set.", context)
+    return jwks
 
 
 @frozen(init=False)
@@ -665,22 +667,10 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
             requests.HTTPError: when the endpoint answers with an error status.
             InvalidDiscoveryDocument: when the answer is not a JSON Web Key Set.
         """
-        return send_to_endpoint(
-            self,
-            Endpoints.JWKS,
-            self._endpoint(Endpoints.JWKS),
-            method="GET",
-            auth=False,
-            on_success=self._store_jwks,
-            on_failure=_raise_for_status,
-            **(requests_kwargs or {}),
+        jwks = get_json_document(
+            self.session, Endpoints.JWKS, self._endpoint(Endpoints.JWKS), **(requests_kwargs or {})
         )
-
-    def _store_jwks(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> JwkSet:
-        body = read_json_object(response)
-        if body is None or not isinstance(body.get("keys"), list):
-            raise InvalidDiscoveryDocument("The jwks_uri did not return a JSON Web Key Set.", body)
-        self.authorization_server_jwks.update(body)
+        self.authorization_server_jwks.update(_checked_jwks(jwks, jwks))
         return self.authorization_server_jwks
 
     @classmethod
@@ -720,22 +710,15 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         if not testing:
             validate_endpoint_uri(url, path=False)
         session = session if session is not None else requests.Session()
-        response = session.get(url, headers={"Accept": "application/json"}, timeout=10)
-        response.raise_for_status()
-        discovery = read_json_object(response)
+        discovery = get_json_document(session, "discovery document", url)
         if discovery is None:
-            raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", response.text[:200])
+            raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", discovery)
         jwks = None
         jwks_uri = discovery.get("jwks_uri")
         if isinstance(jwks_uri, str) and jwks_uri:
             if not testing:
                 validate_endpoint_uri(jwks_uri)
-            jwks_response = session.get(jwks_uri, headers={"Accept": "application/json"}, timeout=10)
-            jwks_response.raise_for_status()
-            jwks_body = read_json_object(jwks_response)
-            if jwks_body is None or not isinstance(jwks_body.get("keys"), list):
-                raise InvalidDiscoveryDocument("The jwks_uri did not return a JSON Web Key Set.", discovery)
-            jwks = JwkSet(jwks_body)
+            jwks = JwkSet(_checked_jwks(get_json_document(session, Endpoints.JWKS, jwks_uri), discovery))
         return cls.from_discovery_document(
             discovery,
             issuer=issuer,
