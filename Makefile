@@ -27,12 +27,13 @@ NODE_STAMP := $(SERVER_DIR)/node_modules/.installed
 CHECK_FORMAT ?= 0
 PYTEST_ARGS ?=
 
-.PHONY: help venv server-deps test lint format-check typecheck pytest docs demo clean distclean
+.PHONY: help venv server-deps test lint format-check typecheck pytest docs demo bench clean distclean
 
 help:
 	@echo "make demo          run the demo against a local authorization server"
 	@echo "make test          lint, type-check and run all tests (CHECK_FORMAT=1 adds ruff format --check)"
 	@echo "make venv          create $(VENV) and install the package with extras [$(PIP_EXTRAS)]"
+	@echo "make bench         run the benchmarks and write the results into docs/benchmarks.md"
 	@echo "make server-deps   npm ci for the test authorization server ($(SERVER_DIR))"
 	@echo "make clean         remove caches and build output; make distclean also removes $(VENV) and node_modules"
 
@@ -78,6 +79,10 @@ test: venv server-deps
 
 demo: venv server-deps
 	$(BIN)/python demo/run.py
+
+# measures each figure against its floor and writes the results table into docs/benchmarks.md
+bench: venv
+	$(BIN)/python benchmarks/run.py --write
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist site *.egg-info
