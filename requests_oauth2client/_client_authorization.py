@@ -6,16 +6,17 @@ in `authorization_request`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from ._client_part import ClientPart
 from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
 from .authorization_request import AuthorizationRequest, RequestUriParameterAuthorizationRequest, ResponseTypes
 from .enums import Endpoints
-from .exceptions import EndpointError, InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
+from .exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
 
 if TYPE_CHECKING:
     from jwskate import JwkSet
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .dpop import DPoPKey
 
 
-class AuthorizationEndpoints:
+class AuthorizationEndpoints(ClientPart):
     """Authorization requests and pushed authorization requests (a part of `OAuth2Client`)."""
 
     if TYPE_CHECKING:  # provided by OAuth2Client
@@ -34,20 +35,6 @@ class AuthorizationEndpoints:
         dpop_bound_access_tokens: bool
         dpop_alg: str
         authorization_server_jwks: JwkSet
-
-        @property
-        def session(self) -> requests.Session: ...
-
-        @property
-        def auth(self) -> requests.auth.AuthBase: ...
-
-        @property
-        def client_id(self) -> str: ...
-
-        @property
-        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
-
-        def _endpoint(self, endpoint: Endpoints) -> str: ...
 
     def authorization_request(
         self,

@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
 from jwskate import Jwk, Jwt, to_jwk
 
+from ._client_part import ClientPart
 from ._transport import raise_endpoint_error, send_to_endpoint
 from .backchannel_authentication import BackChannelAuthenticationResponse
 from .device_authorization import DeviceAuthorizationResponse
@@ -19,7 +20,6 @@ from .enums import Endpoints
 from .exceptions import (
     BackChannelAuthenticationError,
     DeviceAuthorizationError,
-    EndpointError,
     InvalidAcrValuesParam,
     InvalidBackchannelAuthenticationRequestHintParam,
     InvalidBackChannelAuthenticationResponse,
@@ -45,24 +45,8 @@ def join_space_separated(value: object, error: Callable[[object], Exception]) ->
         raise error(value) from exc
 
 
-class DeviceAndBackchannelEndpoints:
+class DeviceAndBackchannelEndpoints(ClientPart):
     """Device authorization and CIBA requests (a part of `OAuth2Client`)."""
-
-    if TYPE_CHECKING:  # provided by OAuth2Client
-
-        @property
-        def session(self) -> requests.Session: ...
-
-        @property
-        def auth(self) -> requests.auth.AuthBase: ...
-
-        @property
-        def client_id(self) -> str: ...
-
-        @property
-        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
-
-        def _endpoint(self, endpoint: Endpoints) -> str: ...
 
     # ------------------------------------------------------------------------------------- CIBA and device
 

@@ -6,15 +6,14 @@ methods; they only assemble parameters and parse answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from ._client_part import ClientPart
 from ._transport import raise_endpoint_error, send_to_endpoint
 from .enums import Endpoints
 from .exceptions import (
-    EndpointError,
     IntrospectionError,
     MissingRefreshToken,
     RevocationError,
@@ -27,24 +26,8 @@ if TYPE_CHECKING:
     from .dpop import DPoPKey
 
 
-class TokenManagementEndpoints:
+class TokenManagementEndpoints(ClientPart):
     """Revocation, introspection and UserInfo requests (a part of `OAuth2Client`)."""
-
-    if TYPE_CHECKING:  # provided by OAuth2Client
-
-        @property
-        def session(self) -> requests.Session: ...
-
-        @property
-        def auth(self) -> requests.auth.AuthBase: ...
-
-        @property
-        def client_id(self) -> str: ...
-
-        @property
-        def exception_classes(self) -> Mapping[str, type[EndpointError]]: ...
-
-        def _endpoint(self, endpoint: Endpoints) -> str: ...
 
     # ---------------------------------------------------------------------------- userinfo, revocation, etc.
 
