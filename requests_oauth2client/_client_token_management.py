@@ -15,6 +15,7 @@ from ._transport import raise_endpoint_error, send_to_endpoint
 from .enums import Endpoints
 from .exceptions import (
     IntrospectionError,
+    InvalidUserinfoResponse,
     MissingRefreshToken,
     RevocationError,
     UnknownIntrospectionError,
@@ -36,6 +37,7 @@ class TokenManagementEndpoints(ClientPart):
 
         Raises:
             requests.HTTPError: when the endpoint answers with an error status.
+            InvalidUserinfoResponse: when the answer is not JSON.
         """
         if not isinstance(access_token, BearerToken):
             access_token = BearerToken(access_token)
@@ -50,7 +52,10 @@ class TokenManagementEndpoints(ClientPart):
 
     def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Decode a UserInfo response (JSON)."""
-        return resp.json()
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise InvalidUserinfoResponse(resp, self, "the UserInfo response is not JSON") from exc
 
     def on_userinfo_error(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Raise `requests.HTTPError` for a UserInfo error response."""

@@ -47,6 +47,7 @@ __all__ = [
     "InvalidScopeParam",
     "InvalidTarget",
     "InvalidTokenResponse",
+    "InvalidUserinfoResponse",
     "LoginRequired",
     "MismatchingIssuer",
     "MismatchingState",
@@ -215,6 +216,10 @@ class InvalidBackChannelAuthenticationResponse(OAuth2Error):
 
 class InvalidPushedAuthorizationResponse(OAuth2Error):
     """The pushed authorization request endpoint answered with something that is not a valid response."""
+
+
+class InvalidUserinfoResponse(OAuth2Error):
+    """The UserInfo endpoint answered with a body that is not JSON."""
 
 
 class AuthorizationResponseError(Exception):

@@ -61,7 +61,7 @@ from requests_oauth2client import (
     UnsupportedClientCredentials,
     UnsupportedTokenType,
 )
-from requests_oauth2client.exceptions import BackChannelAuthenticationError
+from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidUserinfoResponse
 
 AS = "https://as.example.com"
 TOKEN = f"{AS}/token"
@@ -558,6 +558,10 @@ def test_userinfo(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> 
     requests_mock.post(USERINFO, status_code=401)
     with pytest.raises(requests.HTTPError):
         client.userinfo(BearerToken("at"))
+    requests_mock.post(USERINFO, text="<html>")
+    with pytest.raises(InvalidUserinfoResponse) as exc_info:
+        client.userinfo("at")
+    assert exc_info.value.response.text == "<html>"
 
 
 # ------------------------------------------------------------------------------------------------- discovery
