@@ -69,7 +69,7 @@ pytest: venv server-deps
 	exit $$rc
 
 docs: venv
-	@if [ -f mkdocs.yml ]; then $(BIN)/mkdocs build --strict; else echo "no mkdocs.yml: skipping docs"; fi
+	@if [ -f mkdocs.yml ]; then NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict; else echo "no mkdocs.yml: skipping docs"; fi
 
 test: venv server-deps
 	$(MAKE) --no-print-directory lint
