@@ -750,7 +750,8 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         """Build a client from an AS metadata document.
 
         Every endpoint the document names is used (including device authorization, CIBA and PAR), as well as
-        its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win.
+        its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. When the
+        `session` has a client certificate (or with `mtls=True`), the `mtls_endpoint_aliases` are used.
 
         Raises:
             InvalidParam: when `issuer` is given and differs from the document's issuer.
@@ -763,7 +764,11 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
                 stacklevel=2,
             )
             testing = True
-        settings = client_settings_from_metadata(discovery, issuer, mtls=bool(kwargs.pop("mtls", False)))
+        mtls = kwargs.pop("mtls", None)
+        if mtls is None:  # a session with a client certificate talks to the mTLS endpoint aliases (RFC 8705 §5)
+            session = kwargs.get("session")
+            mtls = isinstance(session, requests.Session) and bool(session.cert)
+        settings = client_settings_from_metadata(discovery, issuer, mtls=bool(mtls))
         settings.update(kwargs)
         token_endpoint = settings.pop("token_endpoint")
         return cls(

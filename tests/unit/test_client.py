@@ -611,6 +611,17 @@ def test_from_discovery_errors(requests_mock: requests_mock.Mocker) -> None:
         OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c")
 
 
+def test_mtls_aliases_are_used_with_a_client_certificate() -> None:
+    doc = {**DISCOVERY, "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.as.example.com/token"}}
+    assert OAuth2Client.from_discovery_document(doc, client_id="c").token_endpoint == TOKEN
+    session = requests.Session()
+    session.cert = ("/path/cert.pem", "/path/key.pem")
+    client = OAuth2Client.from_discovery_document(doc, client_id="c", session=session)
+    assert client.token_endpoint == "https://mtls.as.example.com/token"
+    assert client.introspection_endpoint == INTROSPECT  # no alias: the plain endpoint
+    assert OAuth2Client.from_discovery_document(doc, client_id="c", mtls=True).token_endpoint != TOKEN
+
+
 def test_from_discovery_document_https_false_warns() -> None:
     doc = {**DISCOVERY, "token_endpoint": "http://as/token"}
     with pytest.warns(UserWarning):
