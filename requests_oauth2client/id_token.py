@@ -27,6 +27,7 @@ Every refusal raises a subclass of `InvalidIdToken`; the checks run in this orde
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -35,9 +36,8 @@ from typing import Any, Protocol
 
 import jwskate
 
-from .tokens import (
+from ._id_token_errors import (
     ExpiredIdToken,
-    IdToken,
     IdTokenAuthTimeTooOld,
     IdTokenDecryptionError,
     IdTokenIssuedInTheFuture,
@@ -62,8 +62,8 @@ from .tokens import (
     UnsupportedIdTokenAlg,
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
-    id_token_converter,
 )
+from .tokens import IdToken, id_token_converter
 
 __all__ = [
     "DEFAULT_ID_TOKEN_ALG",
@@ -84,6 +84,8 @@ _HMAC_ALGS = frozenset(jwskate.SymmetricJwk.SIGNATURE_ALGORITHMS)
 _ASYMMETRIC_ALGS = frozenset(
     name for jwk_class in (jwskate.RSAJwk, jwskate.ECJwk, jwskate.OKPJwk) for name in jwk_class.SIGNATURE_ALGORITHMS
 )
+_SIGNATURE_ALGS = _HMAC_ALGS | _ASYMMETRIC_ALGS
+_VERIFIER_CACHE_SIZE = 64
 _EDDSA_CURVES = frozenset({"Ed25519", "Ed448"})
 
 JwksLike = jwskate.JwkSet | Mapping[str, Any]
@@ -198,12 +200,7 @@ def validate_id_token(
 
     alg = _check_headers(clear, expected_alg)
     key = _signing_key(clear, alg, jwks, refresh_jwks, client_secret)
-    try:
-        verified = key.verify(clear.signed_part, clear.signature, alg=alg)
-    except Exception as exc:
-        raise InvalidIdTokenSignature(id_token=clear) from exc
-    if not verified:
-        raise InvalidIdTokenSignature(id_token=clear)
+    _check_signature(clear, key, alg)
 
     claims = clear.claims
     _check_issuer_and_audience(clear, claims, issuer, client_id)
@@ -334,9 +331,9 @@ def _check_headers(id_token: IdToken, expected_alg: str) -> str:
     alg = id_token.headers.get("alg")
     if not isinstance(alg, str):
         raise InvalidIdTokenHeader("alg", id_token=id_token)
-    if alg not in _HMAC_ALGS | _ASYMMETRIC_ALGS:  # includes "none"
+    if alg not in _SIGNATURE_ALGS:  # includes "none"
         raise UnsupportedIdTokenAlg(id_token=id_token, alg=alg)
-    if expected_alg not in _HMAC_ALGS | _ASYMMETRIC_ALGS:
+    if expected_alg not in _SIGNATURE_ALGS:
         raise UnsupportedIdTokenAlg(id_token=id_token, alg=expected_alg)
     if alg != expected_alg:
         raise MismatchingIdTokenAlg(alg, expected_alg, id_token=id_token)
@@ -386,31 +383,72 @@ def _signing_key(
 
 
 def _suitable_keys(id_token: IdToken, jwks: JwksLike | None, alg: str, kid: str | None) -> list[jwskate.Jwk]:
-    """Return the public keys of a JWKS that may verify an `alg` signature (and have that `kid`, if given)."""
+    """Return the keys of a JWKS that may verify an `alg` signature (and have that `kid`, if given).
+
+    A private key is returned as is: the signature is checked with its public part (see `_check_signature`).
+    """
     if not jwks:
         return []
     try:
         keys = (jwks if isinstance(jwks, jwskate.JwkSet) else jwskate.JwkSet(jwks)).jwks
-        return [
-            key.public_jwk() if key.is_private else key
-            for key in keys
-            if (kid is None or key.get("kid") == kid) and _is_suitable(key, alg)
-        ]
+        return [key for key in keys if (kid is None or key.data.get("kid") == kid) and _is_suitable(key, alg)]
     except Exception as exc:  # a malformed JWKS
         raise UnverifiableIdToken("the Authorization Server JWKS is not valid", id_token) from exc
 
 
 def _is_suitable(key: jwskate.Jwk, alg: str) -> bool:
+    # `Jwk` is a `UserDict`: its `data` dict is read directly, as `Jwk.get()` is slow for absent members.
+    members = key.data
     if key.is_symmetric or alg not in key.supported_signing_algorithms():
         return False
-    if key.kty == "OKP" and key.get("crv") not in _EDDSA_CURVES:
+    if key.kty == "OKP" and members.get("crv") not in _EDDSA_CURVES:
         return False
-    key_ops = key.get("key_ops")
+    key_ops = members.get("key_ops")
     return (
-        key.get("use") in (None, "sig")
-        and key.get("alg") in (None, alg)
+        members.get("use") in (None, "sig")
+        and members.get("alg") in (None, alg)
         and (key_ops is None or (isinstance(key_ops, list) and "verify" in key_ops))
     )
+
+
+def _check_signature(id_token: IdToken, key: jwskate.Jwk, alg: str) -> None:
+    """Verify the signature with jwskate: the client secret for HMAC, else a cached verifier of the public key."""
+    try:
+        if key.is_symmetric:  # the client secret: never cached
+            verified = key.verify(id_token.signed_part, id_token.signature, alg=alg)
+        else:
+            verified = _public_verifier(key, alg).verify(id_token.signed_part, id_token.signature)
+    except Exception as exc:
+        raise InvalidIdTokenSignature(id_token=id_token) from exc
+    if not verified:
+        raise InvalidIdTokenSignature(id_token=id_token)
+
+
+def _public_verifier(key: jwskate.Jwk, alg: str) -> jwskate.BaseSignatureAlg:
+    """Return the jwskate verifier for the public part of an asymmetric key and an alg.
+
+    jwskate creates the `cryptography` public key of a `Jwk` object the first time that object verifies (decoding and
+    checking the big integers costs more than an RSA signature check). A `Jwk` that does not live long -- a JWKS
+    given as a dict, a private key in the JWKS (whose public part is a new `Jwk` each time), a JwkSet refreshed with
+    the same keys -- would pay that at every validation. Verifiers are therefore cached by alg and by the *content*
+    of the public key (never by `kid`): a rotated key gets its own verifier even if its `kid` is reused, and nothing
+    private or secret is kept in the cache.
+    """
+    public_key = (("kty", key.kty), *((name, key.data.get(name)) for name in _public_members(type(key))))
+    if not all(isinstance(value, str) for _, value in public_key):  # unusual key material: not cached
+        return key.public_jwk().signature_wrapper(alg)
+    return _cached_public_verifier(alg, public_key)
+
+
+@functools.lru_cache(maxsize=_VERIFIER_CACHE_SIZE)
+def _cached_public_verifier(alg: str, public_key: tuple[tuple[str, Any], ...]) -> jwskate.BaseSignatureAlg:
+    return jwskate.Jwk(dict(public_key)).signature_wrapper(alg)
+
+
+@functools.cache
+def _public_members(jwk_class: type[jwskate.Jwk]) -> tuple[str, ...]:
+    """The names of the public key members of a JWK type (`n` and `e` for RSA; `crv`, `x` and `y` for EC...)."""
+    return tuple(name for name, param in jwk_class.PARAMS.items() if not param.is_private)
 
 
 def _string_claim(id_token: IdToken, claims: Mapping[str, Any], name: str, *, required: bool) -> str | None:
@@ -506,12 +544,15 @@ def _check_hashes(
     state: str | None,
 ) -> None:
     """Check `at_hash`, `c_hash` and `s_hash` when present (an `s_hash` without a known state is refused)."""
-    hash_method = IdToken.hash_method(key, alg)
+    hash_method: Callable[[str], str] | None = None  # built only when a hash claim is to be checked
     for claim, value in (("at_hash", access_token), ("c_hash", code), ("s_hash", state)):
         received = _string_claim(id_token, claims, claim, required=False)
         if received is None or (value is None and claim != "s_hash"):
             continue
-        if value is None or not secrets.compare_digest(received.encode(), hash_method(value).encode()):
+        if value is None:
+            raise MismatchingIdTokenHash(claim, id_token=id_token)
+        hash_method = hash_method or IdToken.hash_method(key, alg)
+        if not secrets.compare_digest(received.encode(), hash_method(value).encode()):
             raise MismatchingIdTokenHash(claim, id_token=id_token)
 
 

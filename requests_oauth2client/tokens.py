@@ -3,6 +3,7 @@
 `BearerToken` holds a token endpoint response and works as a `requests` auth handler. `IdToken` is a
 `jwskate.SignedJwt` with the OpenID Connect accessors. The checks themselves live in
 [requests_oauth2client.id_token][]; `BearerToken.validate_id_token()` feeds them with a client's configuration.
+The `InvalidIdToken` error family and `ExpiredAccessToken` are defined in a private module and importable from here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,35 @@ import requests
 from binapy import BinaPy
 from cryptography.hazmat.primitives import hashes
 
+from ._id_token_errors import (
+    ExpiredAccessToken,
+    ExpiredIdToken,
+    IdTokenAuthTimeTooOld,
+    IdTokenDecryptionError,
+    IdTokenIssuedInTheFuture,
+    IdTokenIssuedTooLongAgo,
+    IdTokenSigningKeyNotFound,
+    InvalidIdToken,
+    InvalidIdTokenClaim,
+    InvalidIdTokenEncryption,
+    InvalidIdTokenHeader,
+    InvalidIdTokenSignature,
+    MismatchingIdTokenAcr,
+    MismatchingIdTokenAlg,
+    MismatchingIdTokenAudience,
+    MismatchingIdTokenAzp,
+    MismatchingIdTokenHash,
+    MismatchingIdTokenIssuer,
+    MismatchingIdTokenNonce,
+    MismatchingIdTokenSubject,
+    MissingIdToken,
+    MissingIdTokenClaim,
+    MissingIdTokenEncryption,
+    UnexpectedIdTokenEncryption,
+    UnsupportedIdTokenAlg,
+    UnsupportedIdTokenEncryptionAlg,
+    UnverifiableIdToken,
+)
 from .enums import AccessTokenTypes
 from .exceptions import UnsupportedTokenTypeError
 from .utils import accepts_expires_in
@@ -60,255 +90,6 @@ __all__ = [
     "UnverifiableIdToken",
     "id_token_converter",
 ]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# ID Token errors. None of them puts a token value, a nonce or a hash in its message.
-# ---------------------------------------------------------------------------------------------------------------
-
-
-class InvalidIdToken(ValueError):
-    """An ID Token is missing, malformed, or does not pass validation.
-
-    Every ID Token refusal raised by this library is a subclass of this class.
-
-    Args:
-        message: what is wrong (the `"Invalid ID Token: "` prefix is added).
-        id_token: the offending ID Token, if known.
-        token_resp: the token response that carried it, if known.
-    """
-
-    def __init__(self, message: str, id_token: object = None, token_resp: object = None) -> None:
-        super().__init__(f"Invalid ID Token: {message}")
-        self.id_token = id_token
-        self.token_resp = token_resp
-
-
-class _MismatchingIdTokenValue(InvalidIdToken):
-    """A claim or header has a value other than the expected one (stores `.received` and `.expected`)."""
-
-    def __init__(self, message: str, received: object, expected: object, token: object, id_token: object) -> None:
-        super().__init__(message, id_token, token)
-        self.received = received
-        self.expected = expected
-
-
-class MissingIdToken(InvalidIdToken):
-    """An ID Token was expected but the token response has none."""
-
-    def __init__(self, token: object = None) -> None:
-        super().__init__("the token response does not contain an ID Token", None, token)
-
-
-class MismatchingIdTokenIssuer(_MismatchingIdTokenValue):
-    """The `iss` claim is not the expected issuer."""
-
-    def __init__(self, iss: object, expected: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(f"`iss` is {iss!r}, expected {expected!r}", iss, expected, token, id_token)
-
-
-class MismatchingIdTokenNonce(_MismatchingIdTokenValue):
-    """The `nonce` claim is missing or differs from the `nonce` sent in the authorization request."""
-
-    def __init__(self, nonce: object, expected: object, token: object = None, id_token: object = None) -> None:
-        what = "missing" if nonce is None else "different from the one sent in the authorization request"
-        super().__init__(f"`nonce` is {what}", nonce, expected, token, id_token)
-
-
-class MismatchingIdTokenAcr(_MismatchingIdTokenValue):
-    """The `acr` claim is missing or not among the requested `acr_values`."""
-
-    def __init__(self, acr: object, expected: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(f"`acr` is {acr!r}, expected one of {expected!r}", acr, expected, token, id_token)
-
-
-class MismatchingIdTokenAudience(_MismatchingIdTokenValue):
-    """The `aud` claim does not contain the client_id."""
-
-    def __init__(self, audiences: object, client_id: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(
-            f"`aud` is {audiences!r}, which does not contain client_id {client_id!r}",
-            audiences,
-            client_id,
-            token,
-            id_token,
-        )
-
-
-class MismatchingIdTokenAzp(_MismatchingIdTokenValue):
-    """The `azp` claim is not the client_id."""
-
-    def __init__(self, azp: object, client_id: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(f"`azp` is {azp!r}, expected {client_id!r}", azp, client_id, token, id_token)
-
-
-class MismatchingIdTokenAlg(_MismatchingIdTokenValue):
-    """The ID Token is signed with another alg than the expected one (`id_token_signed_response_alg`)."""
-
-    def __init__(self, token_alg: object, client_alg: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(f"signed with {token_alg!r}, expected {client_alg!r}", token_alg, client_alg, token, id_token)
-
-
-class MismatchingIdTokenSubject(_MismatchingIdTokenValue):
-    """A refreshed ID Token has another `sub` than the original one (OpenID Connect Core 12.2)."""
-
-    def __init__(self, sub: object, expected: object, token: object = None, id_token: object = None) -> None:
-        super().__init__("`sub` differs from the original ID Token", sub, expected, token, id_token)
-
-
-class _NamedError(InvalidIdToken):
-    """An error about one claim (or header) named `.claim`; subclasses give the message format."""
-
-    MESSAGE: ClassVar[str]
-
-    def __init__(self, claim: str, token: object = None, id_token: object = None) -> None:
-        super().__init__(self.MESSAGE.format(claim), id_token, token)
-        self.claim = claim
-
-
-class MismatchingIdTokenHash(_NamedError):
-    """An `at_hash`, `c_hash` or `s_hash` claim does not match the value it protects."""
-
-    MESSAGE = "`{}` does not match"
-
-
-class MissingIdTokenClaim(_NamedError):
-    """A required claim is missing from the ID Token."""
-
-    MESSAGE = "the required `{}` claim is missing"
-
-
-class InvalidIdTokenClaim(_NamedError):
-    """A claim of the ID Token has the wrong type or an unusable value."""
-
-    MESSAGE = "the `{}` claim has an invalid type or value"
-
-
-class InvalidIdTokenHeader(_NamedError):
-    """A JOSE header of the ID Token (named `.claim`) is malformed or not supported (e.g. `crit`)."""
-
-    MESSAGE = "invalid or unsupported `{}` header"
-
-
-class ExpiredIdToken(_MismatchingIdTokenValue):
-    """The ID Token is expired: `.received` is its expiration date, `.expected` the current date."""
-
-    def __init__(self, token: object = None, id_token: object = None, *, now: datetime | None = None) -> None:
-        expires_at = _claim_datetime(id_token, "exp")
-        now = now or datetime.now(tz=timezone.utc)
-        super().__init__(f"expired at {expires_at}", expires_at, now, token, id_token)
-
-
-class _DateError(_MismatchingIdTokenValue):
-    """A date claim out of bounds: `.received` is the claim date, `.expected` the bound it crossed."""
-
-    MESSAGE: ClassVar[str]
-
-    def __init__(
-        self, received: datetime | None, expected: datetime, token: object = None, id_token: object = None
-    ) -> None:
-        super().__init__(self.MESSAGE.format(received), received, expected, token, id_token)
-
-
-class IdTokenIssuedInTheFuture(_DateError):
-    """`iat` is later than now plus the leeway."""
-
-    MESSAGE = "issued in the future ({})"
-
-
-class IdTokenIssuedTooLongAgo(_DateError):
-    """`iat` is older than the accepted window."""
-
-    MESSAGE = "issued too long ago ({})"
-
-
-class IdTokenAuthTimeTooOld(_DateError):
-    """`auth_time` is older than the requested `max_age` (plus leeway)."""
-
-    MESSAGE = "the end-user authenticated too long ago ({})"
-
-
-class UnsupportedIdTokenAlg(InvalidIdToken):
-    """The ID Token alg (or the expected alg) is not supported: `none`, or unknown."""
-
-    def __init__(self, token: object = None, id_token: object = None, alg: object = None) -> None:
-        super().__init__(f"unsupported signature alg {alg!r}", id_token, token)
-        self.alg = alg
-
-
-class IdTokenSigningKeyNotFound(InvalidIdToken):
-    """No key of the Authorization Server JWKS can verify the ID Token (unknown `kid`, no suitable key...)."""
-
-    def __init__(self, message: str, token: object = None, id_token: object = None, kid: object = None) -> None:
-        super().__init__(message, id_token, token)
-        self.kid = kid
-
-
-class UnverifiableIdToken(InvalidIdToken):
-    """The client lacks the configuration needed to validate the ID Token (issuer, client secret, key...)."""
-
-
-class _FixedMessageError(InvalidIdToken):
-    MESSAGE: ClassVar[str]
-
-    def __init__(self, token: object = None, id_token: object = None) -> None:
-        super().__init__(self.MESSAGE, id_token, token)
-
-
-class InvalidIdTokenSignature(_FixedMessageError):
-    """The ID Token signature does not verify with the selected key."""
-
-    MESSAGE = "the signature does not verify"
-
-
-class InvalidIdTokenEncryption(InvalidIdToken):
-    """Base class for errors about ID Token encryption."""
-
-
-class UnexpectedIdTokenEncryption(_FixedMessageError, InvalidIdTokenEncryption):
-    """The ID Token is encrypted (JWE) but the client expects a clear signed JWT."""
-
-    MESSAGE = "the ID Token is encrypted, but no encryption is expected"
-
-
-class MissingIdTokenEncryption(_FixedMessageError, InvalidIdTokenEncryption):
-    """The ID Token is a clear signed JWT but the client expects it encrypted."""
-
-    MESSAGE = "the ID Token is not encrypted, but encryption is expected"
-
-
-class UnsupportedIdTokenEncryptionAlg(InvalidIdTokenEncryption):
-    """The JWE `alg` (or `enc`) differs from the expected one, or is refused (RSA1_5)."""
-
-    def __init__(self, alg: object, expected: object, token: object = None, id_token: object = None) -> None:
-        super().__init__(f"encryption alg {alg!r} refused (expected {expected!r})", id_token, token)
-        self.alg = alg
-        self.expected = expected
-
-
-class IdTokenDecryptionError(InvalidIdTokenEncryption):
-    """The encrypted ID Token cannot be decrypted, or does not contain a signed JWT."""
-
-
-class ExpiredAccessToken(RuntimeError):
-    """An expired access token was about to be used. `args[0]` is the token, but its value is not in the message."""
-
-    def __str__(self) -> str:
-        token = self.args[0] if self.args else None
-        expires_at = getattr(token, "expires_at", None)
-        return f"The access token expired at {expires_at}" if expires_at else "The access token is expired"
-
-
-def _claim_datetime(id_token: object, claim: str) -> datetime | None:
-    """Return a numeric date claim as an aware datetime, or None when absent or unusable."""
-    claims = getattr(id_token, "claims", None)
-    value = claims.get(claim) if isinstance(claims, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from requests_oauth2client.id_token import (
     DEFAULT_MAX_IAT_AGE,
+    _cached_public_verifier,
     validate_id_token,
     validate_id_token_with_client,
 )
@@ -143,6 +145,54 @@ def test_accepts_jwks_as_dict(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> Non
 def test_private_key_in_jwks_is_used_as_public(rsa_key: jwskate.Jwk) -> None:
     raw = sign(rsa_key)
     assert validate(raw, jwskate.JwkSet(keys=[rsa_key])) == raw
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # jwskate warns when verifying with a private key: its public part is used
+        assert validate(raw, jwskate.JwkSet(keys=[rsa_key])) == raw
+
+
+# --------------------------------------------------------------------------------------------- verifier cache
+
+
+def test_rotated_key_under_the_same_kid_is_honoured() -> None:
+    """Verifiers are cached by key content, not by kid: a new key published under the old kid replaces it."""
+    old, new = jwskate.Jwk.generate(alg="RS256", kid="same"), jwskate.Jwk.generate(alg="RS256", kid="same")
+    old_token, new_token = sign(old), sign(new)
+    assert validate(old_token, jwskate.JwkSet(keys=[old.public_jwk()])) == old_token
+    for rotated in (jwskate.JwkSet(keys=[new.public_jwk()]), {"keys": [dict(new.public_jwk())]}):
+        assert validate(new_token, rotated) == new_token
+        with pytest.raises(InvalidIdTokenSignature):
+            validate(old_token, rotated)
+
+
+def test_jwkset_rotated_in_place_is_honoured() -> None:
+    old, new = jwskate.Jwk.generate(alg="ES256", kid="same"), jwskate.Jwk.generate(alg="ES256", kid="same")
+    keyset = jwskate.JwkSet(keys=[old.public_jwk()])
+    assert validate(sign(old), keyset, expected_alg="ES256")
+    keyset.remove_jwk("same")
+    keyset.add_jwk(new.public_jwk())
+    assert validate(sign(new), keyset, expected_alg="ES256")
+    with pytest.raises(InvalidIdTokenSignature):
+        validate(sign(old), keyset, expected_alg="ES256")
+
+
+def test_verifier_is_reused_for_the_same_key_content(rsa_key: jwskate.Jwk) -> None:
+    raw = sign(rsa_key)
+    validate(raw, {"keys": [dict(rsa_key.public_jwk())]})
+    before = _cached_public_verifier.cache_info()
+    # a new Jwk object (a dict JWKS is parsed again), and a private key: both reuse the verifier of the public key
+    validate(raw, {"keys": [dict(rsa_key.public_jwk())]})
+    validate(raw, jwskate.JwkSet(keys=[rsa_key]))
+    after = _cached_public_verifier.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (2, 0)
+    assert after.maxsize is not None  # bounded
+
+
+def test_client_secret_is_never_cached(jwks: jwskate.JwkSet) -> None:
+    raw = sign(jwskate.SymmetricJwk.from_bytes(CLIENT_SECRET.encode()), alg="HS256")
+    before = _cached_public_verifier.cache_info()
+    assert validate(raw, jwks, expected_alg="HS256", client_secret=CLIENT_SECRET) == raw
+    after = _cached_public_verifier.cache_info()
+    assert (after.hits, after.misses, after.currsize) == (before.hits, before.misses, before.currsize)
 
 
 # --------------------------------------------------------------------------------------------- presence / format

@@ -574,3 +574,14 @@ def test_subclass_keeps_extra_fields(rsa_key: jwskate.Jwk) -> None:
     assert validated.expires_at == token.expires_at
     refreshed = token.validate_refreshed_id_token(make_client(rsa_key), token)
     assert refreshed.binding is binding
+
+
+def test_id_token_errors_are_reexported_by_tokens_and_the_root() -> None:
+    import requests_oauth2client
+    from requests_oauth2client import _id_token_errors, tokens
+
+    for name in _id_token_errors.__all__:
+        assert name in tokens.__all__
+        assert getattr(tokens, name) is getattr(_id_token_errors, name)
+    for name in ("InvalidIdToken", "ExpiredIdToken", "MismatchingIdTokenNonce", "ExpiredAccessToken", "MissingIdToken"):
+        assert getattr(requests_oauth2client, name) is getattr(_id_token_errors, name)
