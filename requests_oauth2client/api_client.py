@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
+from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -45,6 +46,8 @@ _DEFAULT_USER_AGENT = requests.utils.default_user_agent()
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # ASCII control characters: some URL parsers silently drop tabs and newlines, which could hide a `..` segment.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# Where the path part of a relative path ends.
+_QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 
 
 class InvalidBoolFieldsParam(ValueError):
@@ -100,7 +103,7 @@ def _check_relative_path(original: object, path: str) -> None:
         raise InvalidPathParam(original, "absolute URLs are not allowed")
     if _CONTROL_RE.search(path):
         raise InvalidPathParam(original, "control characters are not allowed")
-    path_part = re.split(r"[?#]", path, maxsplit=1)[0]
+    path_part = _QUERY_OR_FRAGMENT_RE.split(path, maxsplit=1)[0]
     if "\\" in path_part:
         raise InvalidPathParam(original, "backslashes are not allowed")
     if path_part.startswith("//"):
@@ -118,6 +121,34 @@ def _check_relative_path(original: object, path: str) -> None:
                 raise InvalidPathParam(original, "it climbs above the base URL")
         else:
             depth += 1
+
+
+def _resolve(base_url: str, original: object, relative: str) -> str:
+    """Check `relative` (the decoded form of the path `original`) and join it under `base_url`.
+
+    Raises:
+        InvalidPathParam: if `relative` could lead outside `base_url`.
+    """
+    _check_relative_path(original, relative)
+    relative = relative.lstrip("/")
+    if not relative:
+        return base_url
+    scheme, netloc, base_path, base_query, _ = urlsplit(base_url)
+    before_fragment, has_fragment, fragment = relative.partition("#")
+    rel_path, has_query, rel_query = before_fragment.partition("?")
+    joined_path = f"{base_path.rstrip('/')}/{rel_path}"
+    query = rel_query if has_query else base_query
+    return urlunsplit((scheme, netloc, joined_path, query, fragment if has_fragment else ""))
+
+
+# An API client usually sends requests to a handful of fixed paths: caching the checked and joined URL per
+# (base_url, path) takes the path checks and URL parsing off the per-request cost. Only exact `str` paths are
+# cached (see `ApiClient.to_absolute_url()`), so the result is the one `_resolve()` would compute; refused paths
+# raise and are never cached. Bounded, so that paths built from ids only churn a small cache.
+@lru_cache(maxsize=256)
+def _resolve_str(base_url: str, path: str) -> str:
+    """`_resolve()` for a `str` path, cached."""
+    return _resolve(base_url, path, path)
 
 
 def _join_parts(original: object, parts: Iterable[str | bytes | int]) -> str:
@@ -280,13 +311,15 @@ class ApiClient:
             requests.HTTPError: on an error status, when `raise_for_status` applies.
         """
         url = self.to_absolute_url(path)
-        none_mode = self.none_fields if none_fields is None else none_fields
         true_value, false_value = self.bool_fields if bool_fields is None else validate_bool_fields(bool_fields)
-
-        data = _apply_none_fields(data, none_mode)
-        json = _apply_none_fields(json, none_mode)
-        data = _apply_bool_fields(data, true_value, false_value)
-        params = _apply_bool_fields(params, true_value, false_value)
+        # Most requests have no body nor params: skip the field rewriting (and its ABC instance checks) for them.
+        if data is not None or json is not None:
+            none_mode = self.none_fields if none_fields is None else none_fields
+            data = _apply_none_fields(data, none_mode)
+            json = _apply_none_fields(json, none_mode)
+            data = _apply_bool_fields(data, true_value, false_value)
+        if params is not None:
+            params = _apply_bool_fields(params, true_value, false_value)
 
         response = self.session.request(
             method,
@@ -358,6 +391,8 @@ class ApiClient:
                 `//host`), contains backslashes or control characters, or has `..` segments (also
                 percent-encoded) that climb above the base path.
         """
+        if type(path) is str:  # the usual case, cached; subclasses of str take the general path below
+            return _resolve_str(self.base_url, path)
         if path is None:
             return self.base_url
         if isinstance(path, bytes):
@@ -371,18 +406,7 @@ class ApiClient:
             relative = _join_parts(path, path)
         else:
             raise InvalidPathParam(path, "it must be a string or an iterable of path parts")
-
-        _check_relative_path(path, relative)
-        relative = relative.lstrip("/")
-        if not relative:
-            return self.base_url
-
-        scheme, netloc, base_path, base_query, _ = urlsplit(self.base_url)
-        before_fragment, has_fragment, fragment = relative.partition("#")
-        rel_path, has_query, rel_query = before_fragment.partition("?")
-        joined_path = f"{base_path.rstrip('/')}/{rel_path}"
-        query = rel_query if has_query else base_query
-        return urlunsplit((scheme, netloc, joined_path, query, fragment if has_fragment else ""))
+        return _resolve(self.base_url, path, relative)
 
     def _child(self, path: PathType) -> ApiClient:
         """Return a copy of this client (same session, auth and settings) rooted at `path`."""

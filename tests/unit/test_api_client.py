@@ -17,6 +17,7 @@ from requests_oauth2client.api_client import (
     ApiClient,
     InvalidBoolFieldsParam,
     InvalidPathParam,
+    _resolve,
     validate_bool_fields,
 )
 
@@ -296,6 +297,7 @@ def test_raise_for_status_is_keyword_only(api: ApiClient) -> None:
 
 def test_data_none_and_bool_fields(requests_mock: rm.Mocker) -> None:
     requests_mock.post(f"{BASE}/form")
+    requests_mock.get(f"{BASE}/form")
     data = {"a": None, "b": True, "c": False, "d": 1}
     ApiClient(BASE).post("form", data=data)
     assert requests_mock.last_request.text == "b=true&c=false&d=1"
@@ -311,6 +313,8 @@ def test_data_none_and_bool_fields(requests_mock: rm.Mocker) -> None:
 
     ApiClient(BASE, bool_fields=None).post("form", data={"b": True})
     assert requests_mock.last_request.text == "b=True"
+    ApiClient(BASE, bool_fields=("1", "0")).get("form", params={"b": True, "c": False})
+    assert urlsplit(requests_mock.last_request.url).query == "b=1&c=0"
 
     ApiClient(BASE, none_fields="include").post("form", data={"a": None, "b": "x"})
     assert requests_mock.last_request.text == "b=x"
@@ -325,8 +329,28 @@ def test_per_call_none_and_bool_fields(requests_mock: rm.Mocker, api: ApiClient)
 def test_bool_fields_apply_to_params_not_json(requests_mock: rm.Mocker, api: ApiClient) -> None:
     requests_mock.post(f"{BASE}/q")
     api.post("q", params={"flag": True, "off": False}, json={"j": True, "n": None, "k": 1})
-    assert requests_mock.last_request.qs == {"flag": ["true"], "off": ["false"]}
+    # `.qs` lowercases values: check the query string as sent
+    assert urlsplit(requests_mock.last_request.url).query == "flag=true&off=false"
     assert requests_mock.last_request.json() == {"j": True, "k": 1}
+
+
+def test_params_alone_get_bool_fields(requests_mock: rm.Mocker, api: ApiClient) -> None:
+    requests_mock.get(f"{BASE}/q")
+    api.get("q", params={"flag": True, "off": False, "n": 1})
+    assert urlsplit(requests_mock.last_request.url).query == "flag=true&off=false&n=1"
+    assert requests_mock.last_request.body is None
+
+
+def test_json_alone_gets_none_fields(requests_mock: rm.Mocker, api: ApiClient) -> None:
+    requests_mock.put(f"{BASE}/j")
+    api.put("j", json={"n": None, "b": True})
+    assert requests_mock.last_request.json() == {"b": True}
+
+
+def test_invalid_per_call_bool_fields_refused_without_body(requests_mock: rm.Mocker, api: ApiClient) -> None:
+    with pytest.raises(InvalidBoolFieldsParam):
+        api.get("x", bool_fields=("only-one",))
+    assert requests_mock.call_count == 0
 
 
 def test_json_none_fields(requests_mock: rm.Mocker) -> None:
@@ -446,3 +470,45 @@ def test_context_manager_closes_session_and_propagates() -> None:
     with pytest.raises(KeyError, match="boom"), ApiClient(BASE, session=session2):
         raise KeyError("boom")
     assert session2.closed
+
+
+def test_same_str_path_resolves_under_each_base_url() -> None:
+    # resolved URLs are cached per (base_url, path): the same path under another base gets its own URL
+    first, second = ApiClient(BASE), ApiClient("https://other.example/api/")
+    assert first.to_absolute_url("users?x=1") == f"{BASE}/users?x=1"
+    assert second.to_absolute_url("users?x=1") == "https://other.example/api/users?x=1"
+    assert first.users.to_absolute_url("users?x=1") == f"{BASE}/users/users?x=1"
+    assert first.to_absolute_url("users?x=1") == f"{BASE}/users?x=1"
+
+
+def test_refused_str_path_is_refused_every_time(requests_mock: rm.Mocker, api: ApiClient) -> None:
+    api.to_absolute_url("a/..")  # a valid path in the same cache does not change what is refused
+    for _ in range(3):
+        with pytest.raises(InvalidPathParam):
+            api.get("a/../..")
+    assert requests_mock.call_count == 0
+
+
+def test_str_subclass_path_is_checked_like_str(api: ApiClient) -> None:
+    class Path(str):
+        __slots__ = ()
+
+    assert api.to_absolute_url(Path("a/b")) == f"{BASE}/a/b"
+    bad = Path("../x")
+    with pytest.raises(InvalidPathParam) as exc_info:
+        api.to_absolute_url(bad)
+    assert exc_info.value.url is bad
+
+
+@given(path=st.one_of(st.text(max_size=20), st.lists(st.sampled_from(_TRICKY), max_size=8).map("".join)))
+def test_cached_resolution_matches_uncached(path: str) -> None:
+    api = ApiClient(BASE)
+    try:
+        expected = _resolve(BASE, path, path)
+    except InvalidPathParam:
+        for _ in range(2):  # both the first (uncached) and a repeated call are refused
+            with pytest.raises(InvalidPathParam):
+                api.to_absolute_url(path)
+        return
+    assert api.to_absolute_url(path) == expected
+    assert api.to_absolute_url(path) == expected
