@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
 from attrs import field, frozen
@@ -164,6 +164,17 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
             raw = body.encode()
         else:  # a stream or a generator: it cannot be parsed nor extended
             raise InvalidRequestForClientAuthentication(request)
+        text = body if isinstance(body, str) else raw.decode("latin-1")
+        if text.isascii() and _form_names(text).isdisjoint(fields):
+            # the common case, on every token request: append the fields to the encoded body as it is, rather than
+            # decoding and encoding the whole form again
+            extra = urlencode(fields)
+            new_body = f"{text}&{extra}" if text else extra
+            request.body = new_body
+            request.headers["Content-Length"] = str(len(new_body))
+            if "Content-Type" not in request.headers:
+                request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return
         # latin-1 maps each byte to one char and back, so percent-decoded values are kept exactly
         pairs: list[tuple[bytes | str, bytes | str]] = [
             (key.encode("latin-1"), value.encode("latin-1"))
@@ -172,6 +183,17 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         ]
         pairs.extend(fields.items())
         request.prepare_body(pairs, files=None)
+
+
+def _form_names(form: str) -> set[str]:
+    """The parameter names of an urlencoded form."""
+    names = set()
+    for part in form.split("&"):
+        if not part:
+            continue
+        name = part.split("=", 1)[0]
+        names.add(unquote_plus(name, encoding="latin-1") if "%" in name or "+" in name else name)
+    return names
 
 
 @frozen

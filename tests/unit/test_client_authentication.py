@@ -528,3 +528,22 @@ def test_factory_refuses_unsupported_credentials(auth: object, kwargs: dict[str,
     assert isinstance(exc_info.value, TypeError)
     assert isinstance(exc_info.value, ValueError)
     assert SECRET not in str(exc_info.value)
+
+
+@given(
+    form=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=12), max_size=4),
+    secret=st.text(min_size=1, max_size=20),
+)
+def test_appended_credentials_equal_a_full_re_encoding(form: dict[str, str], secret: str) -> None:
+    from urllib.parse import parse_qsl as parse
+
+    form = {k: v for k, v in form.items() if k not in ("client_id", "client_secret")}
+    request = requests.Request("POST", "https://as.example.com/token", data=form).prepare()
+    ClientSecretPost("my id", secret)(request)
+    assert isinstance(request.body, str)
+    assert parse(request.body, keep_blank_values=True) == [
+        *form.items(),
+        ("client_id", "my id"),
+        ("client_secret", secret),
+    ]
+    assert request.headers["Content-Length"] == str(len(request.body.encode()))
