@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
@@ -355,9 +356,15 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Returns:
             None when the expiration date is unknown, else whether `now + leeway > expires_at`.
         """
-        if self.expires_at is None:
+        expires_at = self._expires_at_timestamp
+        if expires_at is None:
             return None
-        return datetime.now(tz=timezone.utc) + timedelta(seconds=leeway) > self.expires_at
+        # the same comparison as `now + leeway > expires_at`, on POSIX timestamps: this runs on every request
+        return time.time() + leeway > expires_at
+
+    @cached_property
+    def _expires_at_timestamp(self) -> float | None:
+        return None if self.expires_at is None else self.expires_at.timestamp()
 
     @property
     def expires_in(self) -> int | None:
