@@ -88,7 +88,7 @@ def compare(
     rounds: int = 15,
     clock: Callable[[], float] = time.thread_time,
 ) -> tuple[float, float]:
-    """Best seconds per call of `fn` and of `floor`, measured in interleaved rounds.
+    """Seconds per call of `fn` and of `floor`, measured in interleaved rounds.
 
     In-process figures use the CPU time of this thread (`time.thread_time`), which other processes on a shared
     machine disturb far less than wall-clock time; figures that involve another thread (a local server) pass
@@ -105,7 +105,10 @@ def compare(
             fn_times.append(best_per_call(fn, number, clock))
     finally:
         gc.enable()
-    return min(fn_times), min(floor_times)
+    # the machine's speed drifts between rounds: compare each round with the floor measured right before it, and
+    # keep the median of those paired ratios, applied to the best floor time
+    ratio = statistics.median(f / b for f, b in zip(fn_times, floor_times, strict=True))
+    return min(floor_times) * ratio, min(floor_times)
 
 
 class Result:
@@ -210,6 +213,8 @@ def per_request_costs() -> list[Result]:
     def floor() -> object:
         return floor_session.get(URL)
 
+    for _ in range(5 * number):  # warm up (caches, allocator, CPU frequency) before the first comparison
+        floor()
     results = []
     bearer_session = fake_session()
     bearer_session.auth = BearerToken("static", expires_in=3600)
