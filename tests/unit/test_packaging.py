@@ -1,0 +1,43 @@
+"""Packaging facts that users rely on: the runtime dependencies, the typing marker, one version source."""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+import requests_oauth2client
+from requests_oauth2client.__version__ import __version__
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_runtime_dependencies_are_exactly_the_five() -> None:
+    names = {re.split(r"[<>=!~ \[]", dep, maxsplit=1)[0].lower() for dep in PYPROJECT["project"]["dependencies"]}
+    assert names == {"requests", "jwskate", "attrs", "binapy", "furl"}
+
+
+def test_one_version_source() -> None:
+    assert "version" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "requests_oauth2client.__version__.__version__"
+    }
+    assert requests_oauth2client.__version__ == __version__
+    assert metadata.version("requests_oauth2client") == __version__
+
+
+def test_typed_package_and_metadata() -> None:
+    assert (ROOT / "requests_oauth2client" / "py.typed").exists()
+    project = PYPROJECT["project"]
+    assert project["requires-python"] == ">=3.10"
+    assert project["license"] == "Apache-2.0"
+    assert "Typing :: Typed" in project["classifiers"]
+    assert set(project["optional-dependencies"]) >= {"flask", "tests", "docs"}
+    assert project["urls"]
