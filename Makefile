@@ -23,15 +23,15 @@ PIP_EXTRAS ?= dev$(if $(wildcard mkdocs.yml),$(comma)docs)
 VENV_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(PIP_EXTRAS))
 NODE_STAMP := $(SERVER_DIR)/node_modules/.installed
 
-# set to 1 to make `make test` also run `ruff format --check .`
-CHECK_FORMAT ?= 0
+# set to 0 to skip `ruff format --check .` in `make test`
+CHECK_FORMAT ?= 1
 PYTEST_ARGS ?=
 
 .PHONY: help venv server-deps test lint format-check typecheck pytest docs demo bench clean distclean
 
 help:
 	@echo "make demo          run the demo against a local authorization server"
-	@echo "make test          lint, type-check and run all tests (CHECK_FORMAT=1 adds ruff format --check)"
+	@echo "make test          lint (ruff check and format --check), type-check and run all tests"
 	@echo "make venv          create $(VENV) and install the package with extras [$(PIP_EXTRAS)]"
 	@echo "make bench         run the benchmarks and write the results into docs/benchmarks.md"
 	@echo "make server-deps   npm ci for the test authorization server ($(SERVER_DIR))"

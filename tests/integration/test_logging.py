@@ -29,7 +29,14 @@ def test_endpoint_calls_are_logged_without_secrets(as_server: Harness, caplog: p
     assert all(message.startswith(("POST ", "GET ")) for message in ours)
 
     everything = caplog.text + "\n".join(str(r.args) for r in caplog.records)
-    secrets_and_tokens = [secret, user["password"], token.access_token, str(token.refresh_token),
-                          refreshed.access_token, str(refreshed.refresh_token), str(token.id_token)]
+    secrets_and_tokens = [
+        secret,
+        user["password"],
+        token.access_token,
+        str(token.refresh_token),
+        refreshed.access_token,
+        str(refreshed.refresh_token),
+        str(token.id_token),
+    ]
     for value in secrets_and_tokens:
         assert value not in everything
