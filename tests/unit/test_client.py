@@ -12,6 +12,8 @@ import pytest
 import requests
 import requests_mock
 from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwskate import Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client import (
@@ -47,6 +49,7 @@ from requests_oauth2client import (
     MissingIssuerParam,
     MissingRefreshToken,
     OAuth2Client,
+    OAuth2Error,
     PrivateKeyJwt,
     PublicApp,
     RequestUriParameterAuthorizationRequest,
@@ -791,3 +794,66 @@ def test_id_token_in_token_response_is_parsed(client: OAuth2Client, requests_moc
     token = client.client_credentials()
     assert isinstance(token.id_token, IdToken)
     assert json.loads(json.dumps(token.as_dict(), default=str))["id_token"] == str(id_token)
+
+
+# ------------------------------------------------------------------------------------ any server answer is typed
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=10,
+)
+_token_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "access_token": _json_values,
+        "token_type": st.sampled_from(["Bearer", "bearer", "DPoP", "mac"]) | _json_values,
+        "expires_in": _json_values,
+        "refresh_token": _json_values,
+        "scope": _json_values,
+        "id_token": _json_values,
+        "error": st.sampled_from(["invalid_grant", "slow_down", "use_dpop_nonce", "x"]) | _json_values,
+        "error_description": _json_values,
+        "device_code": _json_values,
+        "user_code": _json_values,
+        "verification_uri": _json_values,
+        "interval": _json_values,
+        "auth_req_id": _json_values,
+        "request_uri": _json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from([200, 201, 400, 401, 500]),
+    body=_token_like | _json_values,
+    raw=st.none() | st.text(max_size=30),
+    call=st.sampled_from(["cc", "device", "ciba", "par", "introspect", "revoke"]),
+)
+def test_any_answer_gives_a_result_or_a_typed_error(
+    client: OAuth2Client, status: int, body: object, raw: str | None, call: str
+) -> None:
+    with requests_mock.Mocker() as m:
+        for url in (TOKEN, DEVICE, CIBA, PAR, INTROSPECT, REVOKE):
+            if raw is not None:
+                m.post(url, status_code=status, text=raw)
+            else:
+                m.post(url, status_code=status, json=body)
+        try:
+            if call == "cc":
+                assert isinstance(client.client_credentials(), BearerToken)
+            elif call == "device":
+                assert isinstance(client.authorize_device(), DeviceAuthorizationResponse)
+            elif call == "ciba":
+                assert isinstance(
+                    client.backchannel_authentication_request(login_hint="x"), BackChannelAuthenticationResponse
+                )
+            elif call == "par":
+                client.pushed_authorization_request(client.authorization_request())
+            elif call == "introspect":
+                client.introspect_token("t")
+            else:
+                assert isinstance(client.revoke_token("t"), bool)
+        except OAuth2Error as exc:
+            assert exc.response is not None
