@@ -143,7 +143,7 @@ def send_to_endpoint(
     headers.setdefault("Accept", "application/json")
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
-            headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce)
+            headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce_for(url))
         response = _send(
             client.session,
             method,

@@ -4,8 +4,8 @@ A `DPoPKey` signs DPoP proofs. A `DPoPToken` is a `BearerToken` bound to such a 
 handler, it sends `Authorization: DPoP <access_token>` with a fresh proof in the `DPoP` header, and when a resource
 server answers 401 asking for a nonce, it sends the request again, once, with a proof carrying that nonce.
 
-Nonces are kept apart: `as_nonce` for the authorization server, and one nonce per resource-server origin
-(`scheme://host:port`); `rs_nonce` is the last resource-server nonce seen.
+Nonces are kept apart, per origin (`scheme://host:port`): one per authorization server (`as_nonce` is the last
+one seen) and one per resource server (`rs_nonce` is the last one seen).
 
 Example:
     ```python
@@ -299,6 +299,12 @@ def _forget_rs_nonce_origin(instance: DPoPKey, _attribute: Attribute[str | None]
     return value
 
 
+def _forget_as_nonce_origin(instance: DPoPKey, _attribute: Attribute[str | None], value: str | None) -> str | None:
+    """A nonce assigned by hand to `as_nonce` belongs to no known origin: it is used for any authorization server."""
+    object.__setattr__(instance, "_as_nonce_origin", None)
+    return value
+
+
 @define(init=False)
 class DPoPKey:
     """A private key that signs DPoP proofs, plus the nonces that servers provided for it.
@@ -331,13 +337,15 @@ class DPoPKey:
     iat_generator: Callable[[], int] = field(on_setattr=setters.frozen, repr=False, eq=False)
     jwt_typ: str = field(on_setattr=setters.frozen, repr=False)
     dpop_token_class: type[DPoPToken] = field(on_setattr=setters.frozen, repr=False)
-    as_nonce: str | None
+    as_nonce: str | None = field(on_setattr=_forget_as_nonce_origin)
     rs_nonce: str | None = field(on_setattr=_forget_rs_nonce_origin)
     _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _rs_nonces: dict[str, str] = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _rs_nonce_origin: str | None = field(init=False, repr=False, eq=False)
+    _as_nonces: dict[str, str] = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _as_nonce_origin: str | None = field(init=False, repr=False, eq=False)
 
     def __init__(
         self,
@@ -382,6 +390,8 @@ class DPoPKey:
         object.__setattr__(self, "_header", _json_b64u(header))
         object.__setattr__(self, "_rs_nonces", {})
         object.__setattr__(self, "_rs_nonce_origin", None)
+        object.__setattr__(self, "_as_nonces", {})
+        object.__setattr__(self, "_as_nonce_origin", None)
 
     @classmethod
     def generate(
@@ -497,6 +507,30 @@ class DPoPKey:
         object.__setattr__(self, "_rs_nonce_origin", origin)
         object.__setattr__(self, "rs_nonce", nonce)
 
+    def as_nonce_for(self, url: str) -> str | None:
+        """The nonce to send to the authorization server endpoint at `url` (nonces are kept per server origin).
+
+        Returns:
+            the nonce last provided by that server; else a nonce set by hand on `as_nonce`; else None.
+        """
+        return self._as_nonce_for(origin_of(url))
+
+    def _as_nonce_for(self, origin: str | None) -> str | None:
+        if origin is not None:
+            nonce = self._as_nonces.get(origin)
+            if nonce is not None:
+                return nonce
+        if self.as_nonce is not None and self._as_nonce_origin is None:
+            return self.as_nonce
+        return None
+
+    def _store_as_nonce(self, origin: str | None, nonce: str) -> None:
+        if origin is not None:
+            self._as_nonces[origin] = nonce
+        # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
+        object.__setattr__(self, "_as_nonce_origin", origin)
+        object.__setattr__(self, "as_nonce", nonce)
+
     def handle_as_provided_dpop_nonce(self, response: requests.Response) -> None:
         """Store the nonce that the authorization server asked to use, after a `use_dpop_nonce` error.
 
@@ -506,9 +540,10 @@ class DPoPKey:
             InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
         """
         nonce = self._nonce_from(response)
-        if nonce == self.as_nonce:
+        origin = response_origin(response)
+        if nonce == self._as_nonce_for(origin):
             raise RepeatedDPoPNonce(response)
-        self.as_nonce = nonce
+        self._store_as_nonce(origin, nonce)
 
     def handle_rs_provided_dpop_nonce(self, response: requests.Response) -> None:
         """Store the nonce that a resource server asked to use, for the origin of the request.
@@ -543,9 +578,12 @@ class DPoPKey:
             `True` if a new nonce was stored.
         """
         nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
-        if nonce is None or nonce == self.as_nonce:
+        if nonce is None:
             return False
-        self.as_nonce = nonce
+        origin = response_origin(response)
+        if nonce == self._as_nonce_for(origin):
+            return False
+        self._store_as_nonce(origin, nonce)
         return True
 
     def update_rs_nonce(self, response: requests.Response) -> bool:

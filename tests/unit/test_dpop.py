@@ -778,3 +778,37 @@ def test_proof_payload_is_the_compact_json_of_the_claims() -> None:
     assert BinaPy(payload).decode_from("b64u") == json.dumps(claims, separators=(",", ":")).encode()
     assert jwskate.SignedJwt(str(proof)).claims == claims
     assert jwskate.SignedJwt(str(proof)).verify_signature(key.public_jwk)
+
+
+def test_authorization_server_nonces_are_kept_per_origin() -> None:
+    import requests_mock as rm
+
+    from requests_oauth2client import OAuth2Client
+
+    key = DPoPKey.generate()
+    as1 = OAuth2Client("https://as1.example.com/token", ("c", "s"))
+    as2 = OAuth2Client("https://as2.example.com/token", ("c", "s"))
+    with rm.Mocker() as m:
+        m.post(
+            "https://as1.example.com/token",
+            json={"access_token": "a", "token_type": "DPoP"},
+            headers={"DPoP-Nonce": "n1"},
+        )
+        m.post(
+            "https://as2.example.com/token",
+            json={"access_token": "b", "token_type": "DPoP"},
+            headers={"DPoP-Nonce": "n2"},
+        )
+        as1.client_credentials(dpop_key=key)
+        as2.client_credentials(dpop_key=key)
+        assert key.as_nonce_for("https://as1.example.com/token") == "n1"
+        assert key.as_nonce_for("https://as2.example.com/other") == "n2"
+        assert key.as_nonce == "n2"  # the last one seen
+        as1.client_credentials(dpop_key=key)
+        proof = jwskate.SignedJwt(m.last_request.headers["DPoP"])
+        assert proof.claims["nonce"] == "n1"
+        assert proof.claims["htu"] == "https://as1.example.com/token"
+    # a nonce set by hand applies to any server that has not provided its own
+    key.as_nonce = "manual"
+    assert key.as_nonce_for("https://as3.example.com/token") == "manual"
+    assert key.as_nonce_for("https://as1.example.com/token") == "n1"

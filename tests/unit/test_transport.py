@@ -36,6 +36,9 @@ class FakeDPoPKey:
         self.proof_nonces.append(nonce)
         return f"proof-{len(self.proof_nonces)}"
 
+    def as_nonce_for(self, url: str) -> str | None:
+        return self.as_nonce
+
     def update_as_nonce(self, response: requests.Response) -> bool:
         nonce = response.headers.get("DPoP-Nonce")
         if nonce:
