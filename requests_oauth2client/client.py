@@ -376,12 +376,16 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
             if dpop_key is not None and token_type.lower() == "dpop":
                 return dpop_key.dpop_token_class(**params, _dpop_key=dpop_key)
             return self.token_class(**params)
-        except Exception as exc:
-            return self.on_token_error(response, dpop_key=dpop_key, _reason=str(exc))
+        except Exception as exc:  # any problem ends as a typed error, with the response
+            try:
+                return self.on_token_error(response, dpop_key=dpop_key)
+            except InvalidTokenResponse as invalid:
+                if type(invalid) is not InvalidTokenResponse or invalid.response is not response:
+                    raise
+                # a successful status with an unusable body: say what is wrong with it
+                raise InvalidTokenResponse(response, self, f"unusable token response: {exc}") from exc
 
-    def on_token_error(
-        self, response: requests.Response, *, dpop_key: DPoPKey | None = None, _reason: str | None = None
-    ) -> BearerToken:
+    def on_token_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
         """Raise the exception matching a token endpoint error response.
 
         Raises:
@@ -392,7 +396,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         raise_endpoint_error(
             self, response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
         )
-        raise InvalidTokenResponse(response, self, _reason)  # pragma: no cover - raise_endpoint_error raises
+        raise AssertionError  # pragma: no cover - raise_endpoint_error raises
 
     def _grant(
         self,

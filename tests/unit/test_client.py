@@ -857,3 +857,25 @@ def test_any_answer_gives_a_result_or_a_typed_error(
                 assert isinstance(client.revoke_token("t"), bool)
         except OAuth2Error as exc:
             assert exc.response is not None
+
+
+def test_hooks_can_be_overridden_with_the_documented_signatures(requests_mock: requests_mock.Mocker) -> None:
+    calls: list[str] = []
+
+    class MyClient(OAuth2Client):
+        def on_token_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
+            calls.append("on_token_error")
+            return BearerToken("fallback")
+
+    client = MyClient(TOKEN, ("c", "s"))
+    requests_mock.post(TOKEN, json={"no": "token"})
+    assert client.client_credentials().access_token == "fallback"
+    requests_mock.post(TOKEN, status_code=400, json={"error": "invalid_grant"})
+    assert client.client_credentials().access_token == "fallback"
+    assert calls == ["on_token_error", "on_token_error"]
+
+
+def test_unusable_token_response_message(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "expires_in": -5})
+    with pytest.raises(InvalidTokenResponse, match="unusable token response: `expires_in` must be a positive"):
+        client.client_credentials()
