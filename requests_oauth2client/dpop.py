@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
 from json.encoder import encode_basestring_ascii as _json_str
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import jwskate
 import requests
@@ -293,15 +293,13 @@ class DPoPToken(BearerToken):  # type: ignore[override]
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _forget_rs_nonce_origin(instance: DPoPKey, _attribute: Attribute[str | None], value: str | None) -> str | None:
-    """A nonce assigned by hand to `rs_nonce` belongs to no known origin: it is used for any resource server."""
-    object.__setattr__(instance, "_rs_nonce_origin", None)
-    return value
+_Server = Literal["as", "rs"]
+"""Which kind of server a nonce comes from: the authorization server (`as`) or a resource server (`rs`)."""
 
 
-def _forget_as_nonce_origin(instance: DPoPKey, _attribute: Attribute[str | None], value: str | None) -> str | None:
-    """A nonce assigned by hand to `as_nonce` belongs to no known origin: it is used for any authorization server."""
-    object.__setattr__(instance, "_as_nonce_origin", None)
+def _forget_nonce_origin(instance: DPoPKey, attribute: Attribute[str | None], value: str | None) -> str | None:
+    """A nonce assigned by hand to `as_nonce`/`rs_nonce` belongs to no known origin: it is used for any server."""
+    object.__setattr__(instance, f"_{attribute.name}_origin", None)
     return value
 
 
@@ -337,8 +335,8 @@ class DPoPKey:
     iat_generator: Callable[[], int] = field(on_setattr=setters.frozen, repr=False, eq=False)
     jwt_typ: str = field(on_setattr=setters.frozen, repr=False)
     dpop_token_class: type[DPoPToken] = field(on_setattr=setters.frozen, repr=False)
-    as_nonce: str | None = field(on_setattr=_forget_as_nonce_origin)
-    rs_nonce: str | None = field(on_setattr=_forget_rs_nonce_origin)
+    as_nonce: str | None = field(on_setattr=_forget_nonce_origin)
+    rs_nonce: str | None = field(on_setattr=_forget_nonce_origin)
     _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
@@ -478,7 +476,7 @@ class DPoPKey:
             the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, nonce][, ath]`.
         """
         if nonce is None:
-            nonce = self._rs_nonce_for(origin_of(htu))
+            nonce = self._nonce_for("rs", origin_of(htu))
         signing_input, claims, signature = self._proof_parts(htm, htu, ath, nonce)
         value = signing_input + b"." + _b64u(signature)
         # Everything is known already: build the SignedJwt without parsing back what was just serialized.
@@ -491,21 +489,40 @@ class DPoPKey:
 
     # ----- nonces -----
 
-    def _rs_nonce_for(self, origin: str | None) -> str | None:
+    def _nonce_for(self, server: _Server, origin: str | None) -> str | None:
+        """The nonce for a server origin: the last one it provided, else one set by hand (origin unknown)."""
         if origin is not None:
-            nonce = self._rs_nonces.get(origin)
+            nonce = getattr(self, f"_{server}_nonces").get(origin)
             if nonce is not None:
-                return nonce
-        if self.rs_nonce is not None and self._rs_nonce_origin is None:
-            return self.rs_nonce
+                return nonce  # type: ignore[no-any-return]
+        fallback: str | None = getattr(self, f"{server}_nonce")
+        if fallback is not None and getattr(self, f"_{server}_nonce_origin") is None:
+            return fallback
         return None
 
-    def _store_rs_nonce(self, origin: str | None, nonce: str) -> None:
+    def _store_nonce(self, server: _Server, origin: str | None, nonce: str) -> None:
         if origin is not None:
-            self._rs_nonces[origin] = nonce
+            getattr(self, f"_{server}_nonces")[origin] = nonce
         # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
-        object.__setattr__(self, "_rs_nonce_origin", origin)
-        object.__setattr__(self, "rs_nonce", nonce)
+        object.__setattr__(self, f"_{server}_nonce_origin", origin)
+        object.__setattr__(self, f"{server}_nonce", nonce)
+
+    def _handle_provided_nonce(self, server: _Server, response: requests.Response) -> None:
+        nonce = self._nonce_from(response)
+        origin = response_origin(response)
+        if nonce == self._nonce_for(server, origin):
+            raise RepeatedDPoPNonce(response)
+        self._store_nonce(server, origin, nonce)
+
+    def _update_nonce(self, server: _Server, response: requests.Response) -> bool:
+        nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
+        if nonce is None:
+            return False
+        origin = response_origin(response)
+        if nonce == self._nonce_for(server, origin):
+            return False
+        self._store_nonce(server, origin, nonce)
+        return True
 
     def as_nonce_for(self, url: str) -> str | None:
         """The nonce to send to the authorization server endpoint at `url` (nonces are kept per server origin).
@@ -513,23 +530,7 @@ class DPoPKey:
         Returns:
             the nonce last provided by that server; else a nonce set by hand on `as_nonce`; else None.
         """
-        return self._as_nonce_for(origin_of(url))
-
-    def _as_nonce_for(self, origin: str | None) -> str | None:
-        if origin is not None:
-            nonce = self._as_nonces.get(origin)
-            if nonce is not None:
-                return nonce
-        if self.as_nonce is not None and self._as_nonce_origin is None:
-            return self.as_nonce
-        return None
-
-    def _store_as_nonce(self, origin: str | None, nonce: str) -> None:
-        if origin is not None:
-            self._as_nonces[origin] = nonce
-        # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
-        object.__setattr__(self, "_as_nonce_origin", origin)
-        object.__setattr__(self, "as_nonce", nonce)
+        return self._nonce_for("as", origin_of(url))
 
     def handle_as_provided_dpop_nonce(self, response: requests.Response) -> None:
         """Store the nonce that the authorization server asked to use, after a `use_dpop_nonce` error.
@@ -539,11 +540,7 @@ class DPoPKey:
             RepeatedDPoPNonce: if the nonce is the one already in use.
             InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
         """
-        nonce = self._nonce_from(response)
-        origin = response_origin(response)
-        if nonce == self._as_nonce_for(origin):
-            raise RepeatedDPoPNonce(response)
-        self._store_as_nonce(origin, nonce)
+        self._handle_provided_nonce("as", response)
 
     def handle_rs_provided_dpop_nonce(self, response: requests.Response) -> None:
         """Store the nonce that a resource server asked to use, for the origin of the request.
@@ -553,11 +550,7 @@ class DPoPKey:
             RepeatedDPoPNonce: if the nonce is the one already in use with that resource server.
             InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
         """
-        nonce = self._nonce_from(response)
-        origin = response_origin(response)
-        if nonce == self._rs_nonce_for(origin):
-            raise RepeatedDPoPNonce(response)
-        self._store_rs_nonce(origin, nonce)
+        self._handle_provided_nonce("rs", response)
 
     @staticmethod
     def _nonce_from(response: requests.Response) -> str:
@@ -577,14 +570,7 @@ class DPoPKey:
         Returns:
             `True` if a new nonce was stored.
         """
-        nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
-        if nonce is None:
-            return False
-        origin = response_origin(response)
-        if nonce == self._as_nonce_for(origin):
-            return False
-        self._store_as_nonce(origin, nonce)
-        return True
+        return self._update_nonce("as", response)
 
     def update_rs_nonce(self, response: requests.Response) -> bool:
         """Store a resource server's new nonce, for the origin of the request, if the response has one.
@@ -592,14 +578,7 @@ class DPoPKey:
         Returns:
             `True` if a new nonce was stored.
         """
-        nonce = valid_nonce(response.headers.get(DPOP_NONCE_HEADER))
-        if nonce is None:
-            return False
-        origin = response_origin(response)
-        if nonce == self._rs_nonce_for(origin):
-            return False
-        self._store_rs_nonce(origin, nonce)
-        return True
+        return self._update_nonce("rs", response)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ` and the nonces.
@@ -636,5 +615,5 @@ def add_dpop_proof(
 
 def _set_proof_header(request: requests.PreparedRequest, key: DPoPKey, ath: str, header_name: str) -> None:
     url = request.url or ""
-    nonce = key._rs_nonce_for(origin_of(url))
+    nonce = key._nonce_for("rs", origin_of(url))
     request.headers[header_name] = key._proof_str(request.method or "", url, ath=ath, nonce=nonce)
