@@ -41,3 +41,24 @@ def test_typed_package_and_metadata() -> None:
     assert "Typing :: Typed" in project["classifiers"]
     assert set(project["optional-dependencies"]) >= {"flask", "tests", "docs"}
     assert project["urls"]
+
+
+def test_every_root_name_is_importable() -> None:
+    import requests
+
+    names = requests_oauth2client.__all__
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert getattr(requests_oauth2client, name) is not None, name
+    assert requests_oauth2client.requests is requests
+    assert {"OAuth2Client", "BearerToken", "ApiClient", "DPoPKey", "TokenSerializer", "SignatureAlgs"} <= set(names)
+    assert {"DeviceAuthorizationPoolingJob", "BearerTokenSerializer"} <= set(names)  # 1.7 names, deprecated
+
+
+def test_bare_import_does_not_load_the_jose_code() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, requests_oauth2client; print('jwskate' in sys.modules, 'cryptography' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
