@@ -72,6 +72,7 @@ def test_passes_with_a_page(page):
 """
 
 
+@pytest.mark.usefixtures("browser")  # needs Chromium like every browser test (skips or fails the same way)
 def test_a_failing_browser_test_leaves_a_screenshot(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

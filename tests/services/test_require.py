@@ -18,6 +18,15 @@ def test_needs_redis(redis_server):
 def test_needs_a_browser(page):
     pass
 """
+# A module that needs a Python package that is not installed.
+INNER_MODULE = """
+from tests.services import require_module
+
+require_module("ro2c_no_such_package", "Thing", "pip install thing")
+
+def test_never_runs():
+    pass
+"""
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", " on "])
@@ -70,15 +79,19 @@ def run_without_services(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
     monkeypatch.setenv(REQUIRE_SERVICES_ENV, flag)
     monkeypatch.delenv("RO2C_CHROMIUM", raising=False)
-    pytester.makepyfile(test_inner=INNER_TESTS)
-    return pytester.runpytest_subprocess("-p", "tests.services.plugin", "-rs", "-p", "no:cacheprovider")
+    pytester.makepyfile(test_inner=INNER_TESTS, test_inner_module=INNER_MODULE)
+    return pytester.runpytest_subprocess(
+        "-p", "tests.services.plugin", "-rs", "-p", "no:cacheprovider", "--continue-on-collection-errors"
+    )
 
 
 def test_services_missing_locally_skip(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run_without_services(pytester, monkeypatch, "0")
-    result.assert_outcomes(skipped=2)
+    result.assert_outcomes(skipped=3)
     result.stdout.fnmatch_lines(
         [
+            "*Thing is not available (the Python package ro2c_no_such_package is not installed). "
+            "To run these tests: pip install thing*",
             "*redis-server is not available (no redis-server executable on PATH). "
             "To run these tests: apt-get install redis-server*",
             "*Chromium is not available (none of chromium, chromium-browser, google-chrome-stable, google-chrome "
@@ -90,10 +103,11 @@ def test_services_missing_locally_skip(pytester: pytest.Pytester, monkeypatch: p
 
 def test_services_missing_in_ci_fail(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run_without_services(pytester, monkeypatch, "1")
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=3)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
+            "*RO2C_REQUIRE_SERVICES is set and Thing is not available*",
             "*RO2C_REQUIRE_SERVICES is set and redis-server is not available*",
             "*RO2C_REQUIRE_SERVICES is set and Chromium is not available*",
         ],
