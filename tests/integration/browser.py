@@ -107,7 +107,7 @@ def log_in(
     """Sign in (as the harness's demo user unless told otherwise), consent, and return the callback URL.
 
     The page must have been sent to an authorization URL of `harness` (the interactive server) for a browser
-    without a session there (the test's fresh `page` fixture), so that both pages are shown.
+    without a session there (the test's fresh `browser_page` fixture), so that both pages are shown.
     """
     user = harness.demo_user
     sign_in(page, username=username or user["username"], password=password or user["password"])

@@ -95,17 +95,17 @@ def query(url: str) -> dict[str, str]:
 
 
 def test_code_flow_with_pkce_through_chromium(
-    interactive_as_server: Harness, page: Page, listener: CallbackListener
+    interactive_as_server: Harness, browser_page: Page, listener: CallbackListener
 ) -> None:
     harness = interactive_as_server
     assert harness.contract["interactions"] == "dev"
     state, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(48)
-    page.goto(authorization_url(harness, listener.redirect_uri, state, verifier))
+    browser_page.goto(authorization_url(harness, listener.redirect_uri, state, verifier))
 
-    callback_url = log_in(page, harness, redirect_uri=listener.redirect_uri, client_id=CLIENT_ID, scopes=SCOPES)
+    callback_url = log_in(browser_page, harness, redirect_uri=listener.redirect_uri, client_id=CLIENT_ID, scopes=SCOPES)
 
     assert listener.wait() == callback_url  # the browser itself brought the code to the listener
-    assert page.locator("#done").inner_text() == "You can close this window."
+    assert browser_page.locator("#done").inner_text() == "You can close this window."
     params = query(callback_url)
     assert params.keys() == {"code", "state", "iss"}
     assert params["state"] == state
@@ -139,15 +139,15 @@ def test_code_flow_with_pkce_through_chromium(
 
 @pytest.mark.parametrize("where", ["login", "consent"])
 def test_cancel_denies_the_request(
-    interactive_as_server: Harness, page: Page, listener: CallbackListener, where: str
+    interactive_as_server: Harness, browser_page: Page, listener: CallbackListener, where: str
 ) -> None:
     harness = interactive_as_server
     state = secrets.token_urlsafe(16)
-    page.goto(authorization_url(harness, listener.redirect_uri, state, secrets.token_urlsafe(48)))
+    browser_page.goto(authorization_url(harness, listener.redirect_uri, state, secrets.token_urlsafe(48)))
     if where == "consent":
-        sign_in(page, **harness.demo_user)
+        sign_in(browser_page, **harness.demo_user)
 
-    callback_url = cancel(page, redirect_uri=listener.redirect_uri)
+    callback_url = cancel(browser_page, redirect_uri=listener.redirect_uri)
 
     assert listener.wait() == callback_url
     params = query(callback_url)

@@ -5,11 +5,11 @@ Fixtures:
     redis_url       function: the same server's URL, flushed before the test
     browser         session: a headless Chromium (`playwright.sync_api.Browser`)
     browser_context function: a fresh `BrowserContext` (no cookies), closed after the test
-    page            function: a `Page` of `browser_context`
+    browser_page    function: a `Page` of `browser_context`
 
 A test using `redis_server`/`redis_url` is marked `redis`, one using the browser is marked `browser`
 (`pytest -m browser`). When the service is missing these fixtures skip the test, or fail it when
-`RO2C_REQUIRE_SERVICES=1` (see tests/services/__init__.py). When a test using `browser_context`/`page` fails,
+`RO2C_REQUIRE_SERVICES=1` (see tests/services/__init__.py). When a test using `browser_context`/`browser_page` fails,
 every open page of its context is saved as a PNG under test-artifacts/screenshots/ (`RO2C_TEST_ARTIFACTS`
 moves it), and the failure report names the file.
 """
@@ -36,7 +36,7 @@ from tests.services.redis_server import RedisServer, start_redis, stop_redis
 if TYPE_CHECKING:  # Playwright is an optional test dependency: imported when a browser is launched
     from playwright.sync_api import Browser, BrowserContext, Page
 
-BROWSER_FIXTURES = frozenset({"browser", "browser_context", "page"})
+BROWSER_FIXTURES = frozenset({"browser", "browser_context", "browser_page"})
 REDIS_FIXTURES = frozenset({"redis_server", "redis_url"})
 
 _CONTEXT_KEY = pytest.StashKey["BrowserContext"]()
@@ -106,7 +106,7 @@ def browser_context(browser: Browser, request: pytest.FixtureRequest) -> Iterato
 
 
 @pytest.fixture
-def page(browser_context: BrowserContext) -> Page:
+def browser_page(browser_context: BrowserContext) -> Page:
     """A page of the test's fresh browser context."""
     return browser_context.new_page()
 

@@ -44,31 +44,31 @@ def hello_url() -> Iterator[str]:
         server.server_close()
 
 
-def test_page_loads_a_loopback_page(page: Page, hello_url: str) -> None:
-    page.goto(hello_url)
-    assert page.title() == "hello"
-    assert page.inner_text("#greeting") == "Hello, browser"
+def test_page_loads_a_loopback_page(browser_page: Page, hello_url: str) -> None:
+    browser_page.goto(hello_url)
+    assert browser_page.title() == "hello"
+    assert browser_page.inner_text("#greeting") == "Hello, browser"
 
 
-def test_each_test_gets_fresh_cookies(page: Page, hello_url: str) -> None:
-    page.goto(hello_url)
-    assert page.context.cookies() == []
-    page.evaluate("document.cookie = 'seen=1; path=/'")
-    assert [c["name"] for c in page.context.cookies()] == ["seen"]
+def test_each_test_gets_fresh_cookies(browser_page: Page, hello_url: str) -> None:
+    browser_page.goto(hello_url)
+    assert browser_page.context.cookies() == []
+    browser_page.evaluate("document.cookie = 'seen=1; path=/'")
+    assert [c["name"] for c in browser_page.context.cookies()] == ["seen"]
 
 
-def test_the_browser_cannot_reach_the_network(page: Page) -> None:
+def test_the_browser_cannot_reach_the_network(browser_page: Page) -> None:
     with pytest.raises(Error, match="ERR_NAME_NOT_RESOLVED"):
-        page.goto("http://example.com/")
+        browser_page.goto("http://example.com/")
 
 
 FAILING_BROWSER_TEST = """
-def test_fails_with_a_page(page):
-    page.set_content("<h1>what the test saw</h1>")
-    assert page.inner_text("h1") == "something else"
+def test_fails_with_a_page(browser_page):
+    browser_page.set_content("<h1>what the test saw</h1>")
+    assert browser_page.inner_text("h1") == "something else"
 
-def test_passes_with_a_page(page):
-    page.set_content("<h1>fine</h1>")
+def test_passes_with_a_page(browser_page):
+    browser_page.set_content("<h1>fine</h1>")
 """
 
 

@@ -15,7 +15,7 @@ INNER_TESTS = """
 def test_needs_redis(redis_server):
     pass
 
-def test_needs_a_browser(page):
+def test_needs_a_browser(browser_page):
     pass
 """
 # A module that needs a Python package that is not installed.
