@@ -13,7 +13,7 @@ import requests
 from jwskate import Jwk, Jwt, to_jwk
 
 from ._client_part import ClientPart
-from ._transport import raise_endpoint_error, send_to_endpoint
+from ._transport import json_body, raise_endpoint_error, send_to_endpoint
 from .backchannel_authentication import BackChannelAuthenticationResponse
 from .device_authorization import DeviceAuthorizationResponse
 from .enums import Endpoints
@@ -113,7 +113,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
     ) -> BackChannelAuthenticationResponse:
         """Build a `BackChannelAuthenticationResponse` from a successful answer."""
         try:
-            return BackChannelAuthenticationResponse.from_json(response.json())
+            return BackChannelAuthenticationResponse.from_json(json_body(response))
         except (TypeError, ValueError) as exc:
             raise InvalidBackChannelAuthenticationResponse(response, self, str(exc)) from exc
 
@@ -155,7 +155,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
     ) -> DeviceAuthorizationResponse:
         """Build a `DeviceAuthorizationResponse` from a successful answer."""
         try:
-            return DeviceAuthorizationResponse.from_json(response.json())
+            return DeviceAuthorizationResponse.from_json(json_body(response))
         except (TypeError, ValueError) as exc:
             raise InvalidDeviceAuthorizationResponse(response, self, str(exc)) from exc
 

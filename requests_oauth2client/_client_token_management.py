@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ._client_part import ClientPart
-from ._transport import raise_endpoint_error, send_to_endpoint
+from ._transport import json_body, raise_endpoint_error, send_to_endpoint
 from .enums import Endpoints
 from .exceptions import (
     IntrospectionError,
@@ -53,7 +53,7 @@ class TokenManagementEndpoints(ClientPart):
     def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Decode a UserInfo response (JSON)."""
         try:
-            return resp.json()
+            return json_body(resp)
         except ValueError as exc:
             raise InvalidUserinfoResponse(resp, self, "the UserInfo response is not JSON") from exc
 
@@ -163,7 +163,7 @@ class TokenManagementEndpoints(ClientPart):
     def parse_introspection_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Decode an introspection response (JSON, or the raw text when it is not JSON)."""
         try:
-            return response.json()
+            return json_body(response)
         except ValueError:
             return response.text
 

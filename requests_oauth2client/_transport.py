@@ -8,6 +8,7 @@ that the `error` code maps to. Everything else in the library builds parameters 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -47,10 +48,29 @@ class EndpointClient(Protocol):
         ...  # pragma: no cover
 
 
-def read_json_object(response: requests.Response) -> dict[str, Any] | None:
-    """Return the JSON object in a response body, or None when the body is not a JSON object."""
+def json_body(response: requests.Response) -> Any:
+    """Decode a response body as JSON, read as UTF-8 whatever charset the Content-Type names.
+
+    JSON exchanged between systems is UTF-8 (RFC 8259 §8.1); a byte order mark is ignored. Only JSON is
+    accepted: `NaN` and `Infinity` are refused, and so is a nesting too deep to decode.
+
+    Raises:
+        ValueError: when the body is not UTF-8 JSON.
+    """
     try:
-        obj = response.json()
+        return json.loads(response.content.decode("utf-8-sig"), parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise ValueError("the JSON body is nested too deeply") from exc
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def read_json_object(response: requests.Response) -> dict[str, Any] | None:
+    """Return the JSON object in a response body (see `json_body`), or None when the body is not a JSON object."""
+    try:
+        obj = json_body(response)
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None

@@ -1,16 +1,26 @@
+import json
 import logging
 from typing import Any
 
 import pytest
 import requests
 import requests_mock
+from hypothesis import given
+from hypothesis import strategies as st
 
-from requests_oauth2client._transport import MAX_DPOP_NONCE_ATTEMPTS, raise_endpoint_error, send_to_endpoint
+from requests_oauth2client._transport import (
+    MAX_DPOP_NONCE_ATTEMPTS,
+    json_body,
+    raise_endpoint_error,
+    read_json_object,
+    send_to_endpoint,
+)
 from requests_oauth2client.exceptions import (
     ERROR_CLASSES,
     EndpointError,
     InvalidGrant,
     InvalidTokenResponse,
+    OAuth2Error,
     UnknownTokenEndpointError,
 )
 
@@ -175,3 +185,118 @@ def test_debug_log_has_no_secrets(requests_mock: requests_mock.Mocker, caplog: p
     assert "POST token_endpoint" in messages[0]
     assert "HTTP 200" in messages[0]
     assert "SECRET" not in messages[0]
+
+
+# ------------------------------------------------------------------------------------ JSON bodies, any answer
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=10,
+)
+_content_types = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json; charset=iso-8859-1",
+        "application/json; charset=utf-16",
+        "application/json; charset=nonsense",
+        "text/html",
+        "text/plain; charset=windows-1252",
+        "application/problem+json",
+        "application/octet-stream",
+    ]
+)
+_error_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "error": st.sampled_from(["invalid_grant", "slow_down", "use_dpop_nonce", "unknown", ""]) | _json_values,
+        "error_description": st.text(max_size=20) | _json_values,
+        "error_uri": st.text(max_size=20) | _json_values,
+    },
+)
+# bodies as a server may send them: UTF-8 JSON, other encodings of JSON, truncated JSON, any bytes
+_bodies = st.one_of(
+    (_error_like | _json_values).map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
+    (_error_like | _json_values).map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-16")),
+    st.tuples(_error_like.map(lambda v: json.dumps(v).encode()), st.integers(0, 60)).map(lambda t: t[0][: t[1]]),
+    st.binary(max_size=40),
+)
+
+
+def make_response(status: int, content: bytes, content_type: str | None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = content
+    if content_type is not None:
+        response.headers["Content-Type"] = content_type
+    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+    response.url = URL
+    return response
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/html", "text/plain", "application/json; charset=iso-8859-1", "application/json"]
+)
+def test_json_body_is_utf8_whatever_the_content_type(content_type: str) -> None:
+    body = {"access_token": "tøkën ☕", "n": "Ωmega"}
+    response = make_response(200, json.dumps(body, ensure_ascii=False).encode(), content_type)
+    assert json_body(response) == body
+    assert read_json_object(response) == body
+
+
+@pytest.mark.parametrize("content", [b"", b"NaN", b'{"a": -Infinity}', b"\xff\xfe{\x00}\x00", b"[" * 50_000, b"{"])
+def test_json_body_refuses_what_is_not_utf8_json(content: bytes) -> None:
+    response = make_response(200, content, "application/json")
+    with pytest.raises(ValueError):
+        json_body(response)
+    assert read_json_object(response) is None
+
+
+@given(_json_values, _content_types)
+def test_json_body_reads_back_any_json_value(value: object, content_type: str | None) -> None:
+    assert json_body(make_response(200, json.dumps(value, ensure_ascii=False).encode(), content_type)) == value
+
+
+@given(st.binary(max_size=60), _content_types)
+def test_json_body_of_any_bytes_is_a_value_or_a_value_error(content: bytes, content_type: str | None) -> None:
+    response = make_response(200, content, content_type)
+    try:
+        json_body(response)
+    except ValueError:
+        assert read_json_object(response) is None
+
+
+@given(st.integers(min_value=100, max_value=599), _bodies, _content_types)
+def test_any_error_answer_raises_a_typed_error_carrying_it(
+    status: int, content: bytes, content_type: str | None
+) -> None:
+    response = make_response(status, content, content_type)
+    with pytest.raises(OAuth2Error) as exc_info:
+        raise_endpoint_error(
+            FakeClient(), response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
+        )
+    exc = exc_info.value
+    assert exc.response is response
+    if isinstance(exc, EndpointError):
+        assert isinstance(exc.error, str)
+        assert exc.error
+        assert exc.description is None or isinstance(exc.description, str)
+        assert exc.uri is None or isinstance(exc.uri, str)
+    else:
+        assert type(exc) is InvalidTokenResponse
+    str(exc)  # the message can be shown
+
+
+@given(st.integers(min_value=100, max_value=599), _bodies, _content_types)
+def test_any_revocation_style_answer_returns_or_raises_an_endpoint_error(
+    status: int, content: bytes, content_type: str | None
+) -> None:
+    response = make_response(status, content, content_type)
+    try:
+        result = raise_endpoint_error(FakeClient(), response, unknown_error=EndpointError, invalid_response=None)
+    except EndpointError as exc:
+        assert exc.response is response
+    else:
+        assert result is None
