@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ._client_part import ClientPart
+from ._expires_in import InvalidExpiresIn, answer_expires_at
 from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
 from .authorization_request import AuthorizationRequest, RequestUriParameterAuthorizationRequest, ResponseTypes
 from .enums import Endpoints
@@ -98,16 +99,18 @@ class AuthorizationEndpoints(ClientPart):
         """Build the request_uri authorization request from a successful PAR response."""
         body = read_json_object(response)
         request_uri = body.get("request_uri") if body is not None else None
-        expires_in = body.get("expires_in") if body is not None else None
         if body is None or not isinstance(request_uri, str) or not request_uri:
             raise InvalidPushedAuthorizationResponse(response, self, "the response has no valid `request_uri`")
-        if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, int)):
-            raise InvalidPushedAuthorizationResponse(response, self, "`expires_in` is not an integer")
+        try:
+            # REQUIRED (RFC 9126 §2.2); a lifetime of 0 means "already expired" (see `_expires_in`)
+            expires_at = answer_expires_at(body.get("expires_in"), required=True)
+        except InvalidExpiresIn as exc:
+            raise InvalidPushedAuthorizationResponse(response, self, str(exc)) from exc
         return RequestUriParameterAuthorizationRequest(
             authorization_endpoint=self._endpoint(Endpoints.AUTHORIZATION),
             client_id=self.client_id,
             request_uri=request_uri,
-            expires_in=expires_in,
+            expires_at=expires_at,
             dpop_key=dpop_key,
         )
 

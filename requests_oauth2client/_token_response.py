@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import math
+import re
 from typing import Any
 
-MAX_EXPIRES_IN = 10 * 366 * 24 * 3600
-"""The largest `expires_in` accepted from a server (about ten years); more is treated as a broken answer."""
+from ._expires_in import answer_lifetime
 
 _OPTIONAL_STRINGS = ("token_type", "refresh_token", "scope", "id_token")
+
+# RFC 6749 Appendix A.12 (access-token), A.13 (token_type values are names or URIs) and A.17 (refresh-token):
+# 1*VSCHAR, i.e. printable ASCII and space. These values end up in HTTP headers and forms.
+_VSCHAR = re.compile(r"[\x20-\x7e]+")
+_VSCHAR_VALUES = ("access_token", "refresh_token", "token_type")
 
 
 def check_token_response(obj: object) -> dict[str, Any]:
     """Check the decoded body of a successful token response and return its parameters.
 
-    `expires_in` is normalised to an `int`. Unknown parameters are kept as they are.
+    The checks, in order: a JSON object; no `error`; `access_token` a non-empty string; `token_type`,
+    `refresh_token`, `scope` and `id_token` strings when present; `access_token`, `refresh_token` and
+    `token_type` made of printable ASCII (RFC 6749 Appendix A); `expires_in` a lifetime as the `_expires_in`
+    policy reads it in a server answer, normalised to an `int` (dropped when `null`). Unknown parameters are
+    kept as they are. No message contains a token value.
 
     Args:
         obj: the decoded JSON body.
@@ -36,29 +44,15 @@ def check_token_response(obj: object) -> dict[str, Any]:
         value = obj.get(name)
         if value is not None and not isinstance(value, str):
             raise ValueError(f"`{name}` must be a string, not {type(value).__name__}")
+    for name in _VSCHAR_VALUES:
+        value = obj.get(name)
+        if value is not None and not _VSCHAR.fullmatch(value):
+            raise ValueError(
+                f"`{name}` is empty or has characters other than printable ASCII (RFC 6749 Appendix A);"
+                " its value is not shown"
+            )
     params = dict(obj)
-    if params.get("expires_in") is not None:
-        params["expires_in"] = check_expires_in(params["expires_in"])
+    expires_in = answer_lifetime(params.pop("expires_in", None))
+    if expires_in is not None:
+        params["expires_in"] = expires_in
     return params
-
-
-def check_expires_in(value: object) -> int:
-    """Return a server-provided `expires_in` as an int, refusing negative, absurd or non-numeric values.
-
-    Raises:
-        ValueError: when the value is not a usable lifetime.
-    """
-    if isinstance(value, bool):
-        raise ValueError("`expires_in` must be a number")
-    number: float
-    if isinstance(value, int | float):
-        number = value
-    elif isinstance(value, str) and value.strip().isdecimal():
-        number = int(value.strip())
-    else:
-        raise ValueError("`expires_in` must be a number")
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"`expires_in` must be a positive number, got {value!r}")
-    if number > MAX_EXPIRES_IN:
-        raise ValueError(f"`expires_in` is too large: {value!r}")
-    return math.ceil(number)

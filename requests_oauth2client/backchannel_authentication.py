@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, setters
 
+from requests_oauth2client._expires_in import answer_expires_at
 from requests_oauth2client.polling import (
     BaseTokenEndpointPollingJob,
     checked_expires_at,
     checked_interval,
     checked_text,
-    validates_expires_in,
 )
 from requests_oauth2client.utils import accepts_expires_in
 
@@ -63,7 +63,6 @@ class BackChannelAuthenticationResponse:
         (20, 'x')
     """
 
-    @validates_expires_in
     @accepts_expires_in
     def __init__(
         self,
@@ -95,7 +94,10 @@ class BackChannelAuthenticationResponse:
             raise TypeError(f"A backchannel authentication response must be a JSON object, got {type(obj).__name__}.")
         if "auth_req_id" not in obj:
             raise ValueError("The backchannel authentication response has no `auth_req_id`.")
-        return cls(**obj)
+        params = dict(obj)
+        # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_expires_in`)
+        params["expires_at"] = answer_expires_at(params.pop("expires_in", None), required=True)
+        return cls(**params)
 
     def is_expired(self, leeway: int = 0) -> bool | None:
         """Tell whether this authentication request has expired.

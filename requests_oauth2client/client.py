@@ -17,10 +17,11 @@ from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 from ._client_authorization import AuthorizationEndpoints
 from ._client_device_ciba import DeviceAndBackchannelEndpoints, join_space_separated
 from ._client_token_management import TokenManagementEndpoints
+from ._expires_in import expires_at_after
 from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata
 from ._token_response import check_token_response
 from ._token_types import get_token_type, token_value
-from ._transport import get_json_document, raise_endpoint_error, send_to_endpoint
+from ._transport import get_json_document, json_body, raise_endpoint_error, send_to_endpoint
 from .authorization_request import (
     AuthorizationResponse,
     CodeChallengeMethods,
@@ -371,7 +372,9 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         Any problem with the response is handed to `on_token_error()`.
         """
         try:
-            params = check_token_response(response.json())
+            params = check_token_response(json_body(response))
+            # a server's lifetime of 0 means "already expired", unlike `expires_in=0` given to a constructor
+            params["expires_at"] = expires_at_after(params.pop("expires_in", None))
             token_type = str(params.get("token_type", ""))
             if dpop_key is not None and token_type.lower() == "dpop":
                 return dpop_key.dpop_token_class(**params, _dpop_key=dpop_key)

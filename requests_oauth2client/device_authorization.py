@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, setters
 
+from requests_oauth2client._expires_in import answer_expires_at
 from requests_oauth2client.polling import (
     BaseTokenEndpointPollingJob,
     checked_expires_at,
     checked_interval,
     checked_text,
-    validates_expires_in,
 )
 from requests_oauth2client.utils import accepts_expires_in
 
@@ -64,7 +64,6 @@ class DeviceAuthorizationResponse:
         (True, False)
     """
 
-    @validates_expires_in
     @accepts_expires_in
     def __init__(
         self,
@@ -107,7 +106,10 @@ class DeviceAuthorizationResponse:
         for name in ("device_code", "user_code", "verification_uri"):
             if name not in obj:
                 raise ValueError(f"The device authorization response has no `{name}`.")
-        return cls(**obj)
+        params = dict(obj)
+        # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_expires_in`)
+        params["expires_at"] = answer_expires_at(params.pop("expires_in", None), required=True)
+        return cls(**params)
 
     def is_expired(self, leeway: int = 0) -> bool | None:
         """Tell whether this device authorization has expired.

@@ -20,17 +20,16 @@ or `AccessDenied`. Sleeping goes through `time.sleep`, looked up at each call, s
 `requests_oauth2client.polling.time.sleep` (or override `sleep()` in a subclass).
 
 This module also holds the checks shared by `DeviceAuthorizationResponse` and `BackChannelAuthenticationResponse`
-on the values that drive polling (`interval`, `expires_in`, `expires_at`).
+on the values that drive polling (`interval`, `expires_at`); `expires_in` follows the one policy of
+`_expires_in`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from attrs import Attribute, define, field, setters
 
@@ -44,8 +43,6 @@ __all__ = ["BaseTokenEndpointPollingJob", "PollingExpired"]
 
 #: Longest polling interval, in seconds, accepted from an Authorization Server response.
 MAX_INTERVAL = 3600
-#: Longest lifetime (`expires_in`), in seconds, accepted for a device code or a backchannel authentication request.
-MAX_EXPIRES_IN = 86400
 
 
 class PollingExpired(TimeoutError):
@@ -133,26 +130,6 @@ def checked_interval(value: object, *, maximum: int = MAX_INTERVAL) -> int:
     return seconds
 
 
-def checked_expires_in(value: object, *, maximum: int = MAX_EXPIRES_IN) -> int:
-    """Check and normalize an `expires_in` lifetime.
-
-    Args:
-        value: an int, an integral float or a string of digits, in seconds.
-        maximum: the largest accepted value.
-
-    Returns:
-        the lifetime as an int.
-
-    Raises:
-        TypeError: if the value is not a number of seconds.
-        ValueError: if the value is not positive, is fractional or is larger than `maximum`.
-    """
-    seconds = _integer_seconds("expires_in", value)
-    if not 0 < seconds <= maximum:
-        raise ValueError(f"`expires_in` must be between 1 and {maximum} seconds, got {seconds}.")
-    return seconds
-
-
 def checked_expires_at(value: object) -> datetime | None:
     """Check an `expires_at` value: `None` or a `datetime`; a naive datetime is taken as UTC.
 
@@ -166,25 +143,6 @@ def checked_expires_at(value: object) -> datetime | None:
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=timezone.utc)
     return value
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def validates_expires_in(f: F) -> F:
-    """Decorate a constructor so that an `expires_in` keyword argument is checked with `checked_expires_in`.
-
-    Apply it on top of `utils.accepts_expires_in`, which then converts the checked value to `expires_at`.
-    `expires_in=None` is left alone.
-    """
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("expires_in") is not None:
-            kwargs["expires_in"] = checked_expires_in(kwargs["expires_in"])
-        return f(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _check_seconds(instance: object, attribute: Attribute[Any], value: Any) -> None:

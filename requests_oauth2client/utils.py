@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-__all__ = ["InvalidUri", "accepts_expires_in", "validate_endpoint_uri", "validate_issuer_uri"]
+from ._expires_in import InvalidExpiresIn, argument_expires_at
+
+__all__ = ["InvalidExpiresIn", "InvalidUri", "accepts_expires_in", "validate_endpoint_uri", "validate_issuer_uri"]
 
 
 class InvalidUri(ValueError):
@@ -113,40 +114,21 @@ def validate_issuer_uri(uri: str) -> str:
     return validate_endpoint_uri(uri, path=False)
 
 
-def _now() -> datetime:
-    return datetime.now(tz=timezone.utc).replace(microsecond=0)
-
-
-def expires_at_from_expires_in(expires_in: object) -> datetime | None:
-    """Turn an `expires_in` value into an absolute, aware UTC expiration date.
-
-    A truthy `int`, or a string of decimal digits (optionally signed), counts; anything else gives `None`.
-    """
-    if isinstance(expires_in, bool):
-        return None
-    if isinstance(expires_in, str):
-        text = expires_in.strip()
-        if not text.lstrip("-").isdecimal():
-            return None
-        expires_in = int(text)
-    if isinstance(expires_in, int) and expires_in:
-        return _now() + timedelta(seconds=expires_in)
-    return None
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def accepts_expires_in(f: F) -> F:
     """Decorate a constructor so that it accepts `expires_in` (seconds) instead of `expires_at`.
 
-    When `expires_in` is a truthy integer (or a string of digits), it wins over `expires_at` and is
-    converted to an aware UTC datetime, with microseconds dropped.
+    A non-zero `expires_in` wins over `expires_at` and is converted to an aware UTC datetime, with microseconds
+    dropped; `0` and None leave `expires_at` as given. The accepted forms and the errors are those of the one
+    `expires_in` policy (`requests_oauth2client._expires_in`): an int, a float (rounded away from zero) or a
+    string of digits; anything else raises `InvalidExpiresIn`.
     """
 
     @functools.wraps(f)
-    def decorator(*args: Any, expires_in: int | str | None = None, **kwargs: Any) -> Any:
-        expires_at = expires_at_from_expires_in(expires_in)
+    def decorator(*args: Any, expires_in: float | str | None = None, **kwargs: Any) -> Any:
+        expires_at = argument_expires_at(expires_in)
         if expires_at is not None:
             kwargs["expires_at"] = expires_at
         return f(*args, **kwargs)

@@ -137,12 +137,25 @@ def test_response_expires_in_is_live_and_rounded_up(frozen: FrozenDateTimeFactor
         ("interval", False, TypeError),
         ("expires_in", -120, ValueError),
         ("expires_in", 10**15, ValueError),
-        ("expires_in", {"s": 1}, TypeError),
+        ("expires_in", {"s": 1}, ValueError),
+        ("expires_in", None, ValueError),
     ],
 )
 def test_response_refuses_bad_values(field: str, value: object, error: type[Exception]) -> None:
     with pytest.raises(error, match=f"`{field}`"):
         BackChannelAuthenticationResponse.from_json(dict(CIBA_RESPONSE, **{field: value}))
+
+
+def test_from_json_requires_expires_in() -> None:
+    # CIBA Core §7.3: REQUIRED; without it, polling would never stop
+    with pytest.raises(ValueError, match="`expires_in` is missing"):
+        BackChannelAuthenticationResponse.from_json({"auth_req_id": "req", "interval": 2})
+
+
+def test_from_json_zero_expires_in_is_already_expired(frozen: FrozenDateTimeFactory) -> None:
+    resp = BackChannelAuthenticationResponse.from_json({"auth_req_id": "req", "expires_in": 0})
+    assert resp.is_expired() is True
+    assert resp.expires_in == 0
 
 
 def test_from_json_requires_auth_req_id() -> None:
@@ -177,6 +190,8 @@ def test_from_json_only_raises_type_or_value_errors(data: dict[str, Any]) -> Non
     assert isinstance(resp.auth_req_id, str)
     assert resp.auth_req_id
     assert isinstance(resp.interval, int)
+    assert resp.expires_at is not None  # REQUIRED: polling always has an end
+    assert resp.expires_at.tzinfo is not None
 
 
 # --- BackChannelAuthenticationPollingJob ---

@@ -159,19 +159,30 @@ def test_response_interval_text_is_converted() -> None:
         ("interval", True, TypeError),
         ("interval", [5], TypeError),
         ("expires_in", -1, ValueError),
-        ("expires_in", 0, ValueError),
         ("expires_in", 10**20, ValueError),
         ("expires_in", "later", ValueError),
-        ("expires_in", [1800], TypeError),
-        ("expires_at", "2024-05-01", TypeError),
+        ("expires_in", [1800], ValueError),
+        ("expires_in", None, ValueError),
     ],
 )
 def test_response_refuses_bad_values(field: str, value: object, error: type[Exception]) -> None:
-    data = dict(RFC_RESPONSE, **{field: value})
-    if field == "expires_at":
-        del data["expires_in"]  # a valid expires_in would replace expires_at
     with pytest.raises(error, match=f"`{field}`"):
+        DeviceAuthorizationResponse.from_json(dict(RFC_RESPONSE, **{field: value}))
+
+
+def test_from_json_requires_expires_in() -> None:
+    # RFC 8628 §3.2: REQUIRED; without it, polling would never stop
+    data = dict(RFC_RESPONSE)
+    del data["expires_in"]
+    with pytest.raises(ValueError, match="`expires_in` is missing"):
         DeviceAuthorizationResponse.from_json(data)
+
+
+def test_from_json_expiry_comes_from_expires_in_only(frozen: FrozenDateTimeFactory) -> None:
+    resp = DeviceAuthorizationResponse.from_json(dict(RFC_RESPONSE, expires_at="2099-01-01", expires_in=2**31 - 1))
+    assert resp.expires_at == NOW + timedelta(seconds=2**31 - 1)
+    resp = DeviceAuthorizationResponse.from_json(dict(RFC_RESPONSE, expires_in=0))
+    assert resp.is_expired() is True
 
 
 @pytest.mark.parametrize("field", ["device_code", "user_code", "verification_uri"])
@@ -218,6 +229,8 @@ def test_from_json_only_raises_type_or_value_errors(data: dict[str, Any]) -> Non
     assert isinstance(resp.device_code, str)
     assert resp.device_code
     assert resp.interval is None or isinstance(resp.interval, int)
+    assert resp.expires_at is not None  # REQUIRED: polling always has an end
+    assert resp.expires_at.tzinfo is not None
 
 
 # --- DeviceAuthorizationPollingJob ---

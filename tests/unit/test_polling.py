@@ -25,12 +25,10 @@ from requests_oauth2client.exceptions import (
     SlowDown,
 )
 from requests_oauth2client.polling import (
-    MAX_EXPIRES_IN,
     MAX_INTERVAL,
     BaseTokenEndpointPollingJob,
     PollingExpired,
     checked_expires_at,
-    checked_expires_in,
     checked_interval,
     checked_text,
 )
@@ -322,20 +320,6 @@ def test_checked_interval_refuses_out_of_range(seconds: int) -> None:
         checked_interval(seconds)
 
 
-@given(st.integers(min_value=1, max_value=MAX_EXPIRES_IN))
-def test_checked_expires_in_accepts_positive_seconds(seconds: int) -> None:
-    assert checked_expires_in(seconds) == seconds
-    assert checked_expires_in(f" {seconds}") == seconds
-
-
-@given(st.one_of(st.integers(max_value=0), st.integers(min_value=MAX_EXPIRES_IN + 1)))
-def test_checked_expires_in_refuses_out_of_range(seconds: int) -> None:
-    with pytest.raises(ValueError, match="`expires_in`"):
-        checked_expires_in(seconds)
-    with pytest.raises(ValueError, match="`expires_in`"):
-        checked_expires_in(str(seconds))
-
-
 @given(st.text().filter(lambda s: not s.strip().lstrip("-").isdecimal()))
 def test_checked_interval_refuses_non_numeric_text(text: str) -> None:
     with pytest.raises(ValueError, match="non-numeric"):
@@ -343,11 +327,9 @@ def test_checked_interval_refuses_non_numeric_text(text: str) -> None:
 
 
 @pytest.mark.parametrize("value", [True, None, [5], {"a": 1}, b"5", 5j])
-def test_checked_numbers_refuse_other_types(value: object) -> None:
+def test_checked_interval_refuses_other_types(value: object) -> None:
     with pytest.raises(TypeError):
         checked_interval(value)
-    with pytest.raises(TypeError):
-        checked_expires_in(value)
 
 
 @pytest.mark.parametrize("value", [2.5, math.inf, math.nan, "1" * 20, "5.0"])

@@ -1,14 +1,12 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from freezegun import freeze_time
-from hypothesis import given
-from hypothesis import strategies as st
 
 from requests_oauth2client.utils import (
+    InvalidExpiresIn,
     InvalidUri,
     accepts_expires_in,
-    expires_at_from_expires_in,
     validate_endpoint_uri,
     validate_issuer_uri,
 )
@@ -55,19 +53,6 @@ def test_unparsable_uri_is_an_invalid_uri() -> None:
         validate_endpoint_uri("https://[::1/token")
 
 
-@freeze_time("2024-01-01 12:00:00.500")
-@given(st.integers(min_value=1, max_value=10**8))
-def test_expires_in_becomes_an_absolute_date(expires_in: int) -> None:
-    now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
-    assert expires_at_from_expires_in(expires_in) == now + timedelta(seconds=expires_in)
-    assert expires_at_from_expires_in(str(expires_in)) == now + timedelta(seconds=expires_in)
-
-
-@pytest.mark.parametrize("value", [None, 0, "0", "abc", 1.5, True, "", "1.5"])
-def test_unusable_expires_in_gives_no_date(value: object) -> None:
-    assert expires_at_from_expires_in(value) is None
-
-
 @freeze_time("2024-01-01 12:00:00")
 def test_accepts_expires_in_decorator() -> None:
     @accepts_expires_in
@@ -79,3 +64,6 @@ def test_accepts_expires_in_decorator() -> None:
     assert make(expires_in=60, expires_at=fixed) == datetime(2024, 1, 1, 12, 1, tzinfo=timezone.utc)
     assert make(expires_in=0, expires_at=fixed) == fixed
     assert make(expires_in=-5) == datetime(2024, 1, 1, 11, 59, 55, tzinfo=timezone.utc)
+    assert make(expires_in=60.0) == datetime(2024, 1, 1, 12, 1, tzinfo=timezone.utc)
+    with pytest.raises(InvalidExpiresIn):  # the rules are those of `_expires_in`, tested in test_expires_in.py
+        make(expires_in="soon")
