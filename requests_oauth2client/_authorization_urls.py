@@ -7,8 +7,9 @@ from `authorization_request`, where they are re-exported.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -76,6 +77,42 @@ def claim_value(value: object) -> object:
     if isinstance(value, Mapping):
         return dict(value)
     return str(value)
+
+
+DEFAULT_REQUEST_OBJECT_LIFETIME = 60
+"""The lifetime, in seconds, of request objects signed without an explicit `lifetime`."""
+
+
+def signed_request_claims(
+    params: Mapping[str, Any], *, client_id: str, audience: str | None, lifetime: int | None = None
+) -> dict[str, Any]:
+    """The claims of a signed request: its parameters, plus those that make it usable once, by one AS, briefly.
+
+    Used for request objects (JAR, RFC 9101 §4) and signed CIBA authentication requests (CIBA Core §7.1.1):
+    `iss` (the client_id), `aud` (the issuer of the AS; left out when unknown), `iat`, `nbf`, `exp` (`lifetime`
+    seconds later) and a fresh random `jti`. These win over parameters of the same name.
+
+    Args:
+        params: the request parameters, as JSON values.
+        client_id: the client_id.
+        audience: the issuer identifier of the Authorization Server, or None.
+        lifetime: the lifetime of the request, in seconds (`DEFAULT_REQUEST_OBJECT_LIFETIME` by default).
+
+    Returns:
+        the claims to sign.
+    """
+    iat = int(datetime.now(tz=timezone.utc).timestamp())
+    claims = dict(params)
+    claims["iss"] = client_id
+    if audience:
+        claims["aud"] = audience
+    claims.update(
+        iat=iat,
+        nbf=iat,
+        exp=iat + (lifetime or DEFAULT_REQUEST_OBJECT_LIFETIME),
+        jti=secrets.token_urlsafe(24),
+    )
+    return claims
 
 
 class UnparsableCallback(ValueError):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from jwskate import Jwk, Jwt, to_jwk
 
+from ._authorization_urls import signed_request_claims
 from ._client_part import ClientPart
 from ._transport import json_body, raise_endpoint_error, send_to_endpoint
 from .backchannel_authentication import BackChannelAuthenticationResponse
@@ -48,6 +49,9 @@ def join_space_separated(value: object, error: Callable[[object], Exception]) ->
 class DeviceAndBackchannelEndpoints(ClientPart):
     """Device authorization and CIBA requests (a part of `OAuth2Client`)."""
 
+    if TYPE_CHECKING:  # provided by OAuth2Client
+        issuer: str | None
+
     # ------------------------------------------------------------------------------------- CIBA and device
 
     def backchannel_authentication_request(
@@ -70,7 +74,9 @@ class DeviceAndBackchannelEndpoints(ClientPart):
         """Start a Client-Initiated Backchannel Authentication (CIBA) request.
 
         Exactly one of `login_hint`, `login_hint_token` and `id_token_hint` is required. With `private_jwk`,
-        the parameters are sent as a signed request object.
+        the parameters are sent as a signed request (CIBA Core §7.1.1) that also carries `iss` (the client_id),
+        `aud` (the issuer, when the client knows it), `iat`, `nbf`, `exp` (60 seconds later) and a random `jti`,
+        as signed request objects do.
 
         Raises:
             InvalidBackchannelAuthenticationRequestHintParam: without exactly one hint.
@@ -97,7 +103,9 @@ class DeviceAndBackchannelEndpoints(ClientPart):
         params = {key: value for key, value in params.items() if value is not None}
         data: dict[str, Any] = params
         if private_jwk is not None:
-            data = {"request": str(Jwt.sign(params, key=to_jwk(private_jwk), alg=alg))}
+            # CIBA Core §7.1.1: signed like a request object, so that it is good once, for this AS, briefly
+            claims = signed_request_claims(params, client_id=self.client_id, audience=self.issuer)
+            data = {"request": str(Jwt.sign(claims, key=to_jwk(private_jwk), alg=alg))}
         return send_to_endpoint(
             self,
             Endpoints.BACKCHANNEL_AUTHENTICATION,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -24,6 +23,7 @@ from requests_oauth2client._authorization_urls import (
     claim_value,
     param_value,
     parse_callback,
+    signed_request_claims,
     split_values,
     to_jwk,
     to_jwk_set,
@@ -69,8 +69,6 @@ __all__ = [
 REQUEST_OBJECT_TYP = "oauth-authz-req+jwt"
 """The `typ` header of signed request objects (RFC 9101 §10.8)."""
 
-DEFAULT_REQUEST_OBJECT_LIFETIME = 60
-"""The lifetime, in seconds, of request objects signed without an explicit `lifetime`."""
 
 # Parameters that `AuthorizationResponse` fills from the request: a callback can never override them.
 _RESPONSE_RESERVED = frozenset(
@@ -553,17 +551,7 @@ class AuthorizationRequest(UriRequest):
         if self.max_age is not None:
             claims["max_age"] = self.max_age
         claims.update({name: claim_value(value) for name, value in self.kwargs.items() if value is not None})
-        iat = int(datetime.now(tz=timezone.utc).timestamp())
-        claims["iss"] = self.client_id
-        if self.issuer:
-            claims["aud"] = self.issuer
-        claims.update(
-            iat=iat,
-            nbf=iat,
-            exp=iat + (lifetime or DEFAULT_REQUEST_OBJECT_LIFETIME),
-            jti=secrets.token_urlsafe(24),
-        )
-        return claims
+        return signed_request_claims(claims, client_id=self.client_id, audience=self.issuer, lifetime=lifetime)
 
     def sign_request_jwt(
         self, jwk: Jwk | Mapping[str, Any], alg: str | None = None, lifetime: int | None = None

@@ -15,6 +15,7 @@ from requests_oauth2client import (
     DeviceAuthorizationResponse,
     OAuth2Client,
     OAuth2DeviceCodeAuth,
+    PrivateKeyJwt,
 )
 from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidGrant
 from tests.integration.harness import Harness
@@ -84,6 +85,22 @@ def test_ciba_flow(as_server: Harness, client: OAuth2Client) -> None:
     assert token.id_token is not None
     assert token.id_token.subject == "alice"
     assert client.userinfo(token)["sub"] == "alice"
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_signed_ciba_request(as_server: Harness, alg: str) -> None:
+    # CIBA Core §7.1.1: the server requires exp, iat, nbf and jti in a signed request, and checks iss and aud
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=PrivateKeyJwt("client-private-key-jwt", as_server.private_jwk("RS256"), aud=as_server.issuer),
+        testing=True,
+    )
+    bcar = client.backchannel_authentication_request(
+        scope="openid", login_hint="bob", binding_message="Signed 7", private_jwk=as_server.private_jwk(alg)
+    )
+    token = poll_until_token(BackChannelAuthenticationPollingJob(client, bcar))
+    assert token.id_token is not None
+    assert token.id_token.subject == "bob"
 
 
 def test_ciba_bad_binding_message(client: OAuth2Client) -> None:
