@@ -28,6 +28,8 @@
 //   HARNESS_EXIT_ON_STDIN_EOF (0)     1 = exit when stdin closes (parent died)
 //   RS_DPOP_REQUIRE_NONCE (0)         1 = the protected resource demands a DPoP
 //                                     nonce on every path (not only /api/nonce/)
+// Fault injection (tests only, per request): headers X-Harness-Patch and
+// X-Harness-Content-Type alter a successful JSON answer (see misbehave()).
 //
 // Protected resource (added for the requests_oauth2client tests): any path
 // under /api/ (e.g. /api/resource), any method. It accepts access tokens
@@ -837,7 +839,27 @@ provider.use(async (ctx, next) => {
       && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
     ctx.body.interval = POLL_INTERVAL;
   }
+  misbehave(ctx);
 });
+
+// Fault injection, for tests of how a client copes with a misbehaving server; only on request:
+//   X-Harness-Patch: base64url(JSON object)  merged into a successful JSON answer (RFC 7396: null deletes)
+//   X-Harness-Content-Type: <value>          replaces the Content-Type of that answer (the body stays UTF-8 JSON)
+function misbehave(ctx) {
+  const patch = ctx.get('x-harness-patch');
+  const contentType = ctx.get('x-harness-content-type');
+  if ((!patch && !contentType) || ctx.status >= 400 || !ctx.body || typeof ctx.body !== 'object') return;
+  if (patch) {
+    for (const [name, value] of Object.entries(JSON.parse(Buffer.from(patch, 'base64url').toString('utf8')))) {
+      if (value === null) delete ctx.body[name];
+      else ctx.body[name] = value;
+    }
+  }
+  if (contentType) {
+    ctx.body = Buffer.from(JSON.stringify(ctx.body), 'utf8');
+    ctx.set('Content-Type', contentType);
+  }
+}
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
 if (DEBUG) {

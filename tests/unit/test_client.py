@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
@@ -14,7 +16,7 @@ import requests_mock
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jwskate import Jwk, JwkSet, Jwt, SignedJwt
+from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client import (
     AuthorizationPending,
@@ -65,6 +67,7 @@ from requests_oauth2client import (
     UnsupportedTokenType,
 )
 from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidUserinfoResponse
+from requests_oauth2client.tokens import ExpiredAccessToken
 
 AS = "https://as.example.com"
 TOKEN = f"{AS}/token"
@@ -275,6 +278,120 @@ def test_bad_token_responses(client: OAuth2Client, requests_mock: requests_mock.
         client.client_credentials()
     assert exc_info.value.response is not None
     assert exc_info.value.response.status_code == 200
+
+
+@freeze_time("2024-01-01 00:00:00")
+def test_expires_in_zero_from_the_server_is_already_expired(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker
+) -> None:
+    # unlike BearerToken(expires_in=0), which has no expiration date (the documented constructor)
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "expires_in": 0})
+    token = client.client_credentials()
+    assert token.expires_at is not None
+    assert token.is_expired() is True
+    with pytest.raises(ExpiredAccessToken):
+        requests.Request("GET", "https://rs.example.com/", auth=token).prepare()
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "expires_in": "0"})
+    assert client.client_credentials().is_expired() is True
+
+
+@freeze_time("2024-01-01 00:00:00")
+@pytest.mark.parametrize("lifetime", [2**31 - 1, "2147483647", 2147483647.0])
+def test_long_lived_tokens_are_accepted(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, lifetime: object
+) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "expires_in": lifetime})
+    token = client.client_credentials()
+    assert token.expires_in == 2**31 - 1
+    assert token.is_expired() is False
+
+
+@freeze_time("2024-01-01 00:00:00")
+@pytest.mark.parametrize(("lifetime", "seconds"), [(90.5, 91), (90.0, 90), (" 90 ", 90), (None, None)])
+def test_token_lifetimes_follow_the_one_policy(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, lifetime: object, seconds: int | None
+) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "expires_in": lifetime})
+    assert client.client_credentials().expires_in == seconds
+
+
+@pytest.mark.parametrize("name", ["access_token", "refresh_token", "token_type"])
+@pytest.mark.parametrize("bad", ["S3CR3T\r\nX-Injected: yes", "S3CR3T\n", "S3CR3T-é", "S3CR3T\x00", "S3CR3T\x7f"])
+def test_tokens_outside_vschar_are_refused_without_echo(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, name: str, bad: str
+) -> None:
+    # RFC 6749 Appendix A.12/A.13/A.17: 1*VSCHAR; such a value would later break, or split, an HTTP header
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", name: bad})
+    with pytest.raises(InvalidTokenResponse, match=f"`{name}` is empty or has characters other than printable") as exc:
+        client.client_credentials()
+    assert "S3CR3T" not in str(exc.value)
+    assert "S3CR3T" not in repr(exc.value)
+    assert exc.value.response.status_code == 200
+
+
+def test_a_vschar_token_with_spaces_is_accepted(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": ' a~b c!"#', "token_type": "Bearer"})
+    assert client.client_credentials().access_token == ' a~b c!"#'
+
+
+# the UTF-8 bytes of a JSON body, whatever charset the Content-Type names (RFC 8259 §8.1)
+_UTF8_CONTENT_TYPES = ["text/html", "text/plain", "application/json; charset=iso-8859-1", "application/octet-stream"]
+
+
+def utf8_json(obj: object, content_type: str, status: int = 200) -> dict[str, Any]:
+    return {
+        "status_code": status,
+        "content": json.dumps(obj, ensure_ascii=False).encode(),
+        "headers": {"Content-Type": content_type},
+    }
+
+
+@pytest.mark.parametrize("content_type", _UTF8_CONTENT_TYPES)
+def test_json_answers_are_read_as_utf8(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, content_type: str
+) -> None:
+    note = "café ☕ Ωmega"
+    requests_mock.post(TOKEN, **utf8_json({"access_token": "at", "token_type": "Bearer", "note": note}, content_type))
+    assert client.client_credentials().note == note
+    requests_mock.post(TOKEN, **utf8_json({"error": "invalid_grant", "error_description": note}, content_type, 400))
+    with pytest.raises(InvalidGrant) as exc_info:
+        client.client_credentials()
+    assert exc_info.value.description == note
+    device = {"device_code": "dc", "user_code": "uc", "verification_uri": "https://as/d", "expires_in": 60, "n": note}
+    requests_mock.post(DEVICE, **utf8_json(device, content_type))
+    assert client.authorize_device().other["n"] == note
+    requests_mock.post(CIBA, **utf8_json({"auth_req_id": "r", "expires_in": 60, "n": note}, content_type))
+    assert client.backchannel_authentication_request(login_hint="x").other["n"] == note
+    requests_mock.post(PAR, **utf8_json({"request_uri": f"urn:{note}", "expires_in": 60}, content_type, 201))
+    assert client.pushed_authorization_request(client.authorization_request()).request_uri == f"urn:{note}"
+    requests_mock.post(INTROSPECT, **utf8_json({"active": True, "n": note}, content_type))
+    assert client.introspect_token("t") == {"active": True, "n": note}
+    requests_mock.post(USERINFO, **utf8_json({"sub": note}, content_type))
+    assert client.userinfo("at") == {"sub": note}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xef\xbb\xbf{}", b'{"access_token": "at", "x": NaN}', b'{"access_token": "at", "x": Infinity}', b"\xff{}"],
+)
+def test_only_utf8_json_is_json(client: OAuth2Client, requests_mock: requests_mock.Mocker, content: bytes) -> None:
+    requests_mock.post(TOKEN, content=content, headers={"Content-Type": "application/json"})
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials()
+
+
+def test_a_byte_order_mark_is_ignored(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, content=b'\xef\xbb\xbf{"access_token": "at"}')
+    assert client.client_credentials().access_token == "at"
+
+
+def test_deeply_nested_json_is_an_invalid_response(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, content=b"[" * 100_000)
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials()
+    requests_mock.post(TOKEN, status_code=400, content=b'{"error": ' + b"[" * 100_000)
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials()
 
 
 def test_error_field_in_a_200_is_an_error(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
@@ -678,6 +795,46 @@ def test_pushed_authorization_request(client: OAuth2Client, requests_mock: reque
         client.pushed_authorization_request(azr)
 
 
+@pytest.mark.parametrize("expires_in", ["missing", None, -1, "soon", 2**31, True])
+@pytest.mark.parametrize("endpoint", ["device", "ciba", "par"])
+def test_required_expires_in_is_checked(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, endpoint: str, expires_in: object
+) -> None:
+    # RFC 8628 §3.2, CIBA Core §7.3, RFC 9126 §2.2: REQUIRED; without it, polling would never stop
+    answers: dict[str, tuple[str, dict[str, Any], type[OAuth2Error]]] = {
+        "device": (
+            DEVICE,
+            {"device_code": "dc", "user_code": "uc", "verification_uri": "https://as/device"},
+            InvalidDeviceAuthorizationResponse,
+        ),
+        "ciba": (CIBA, {"auth_req_id": "rid"}, InvalidBackChannelAuthenticationResponse),
+        "par": (PAR, {"request_uri": "urn:x"}, InvalidPushedAuthorizationResponse),
+    }
+    url, body, error = answers[endpoint]
+    if expires_in != "missing":
+        body["expires_in"] = expires_in
+    requests_mock.post(url, status_code=201 if endpoint == "par" else 200, json=body)
+    with pytest.raises(error, match="`expires_in`") as exc_info:
+        if endpoint == "device":
+            client.authorize_device()
+        elif endpoint == "ciba":
+            client.backchannel_authentication_request(login_hint="x")
+        else:
+            client.pushed_authorization_request(client.authorization_request())
+    assert exc_info.value.response.json() == body
+
+
+@freeze_time("2024-01-01 00:00:00")
+def test_par_lifetime_follows_the_one_policy(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    azr = client.authorization_request()
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": "90"})
+    assert client.pushed_authorization_request(azr).expires_at == datetime(2024, 1, 1, 0, 1, 30, tzinfo=timezone.utc)
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 0})
+    expires_at = client.pushed_authorization_request(azr).expires_at
+    assert expires_at is not None
+    assert expires_at < datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
 def test_par_with_dpop_sends_a_proof(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
     requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
     azr = client.authorization_request(dpop=True)
@@ -714,13 +871,42 @@ def test_backchannel_authentication_request(client: OAuth2Client, requests_mock:
 
 
 def test_signed_backchannel_request(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
-    requests_mock.post(CIBA, json={"auth_req_id": "rid"})
+    # CIBA Core §7.1.1: a signed authentication request carries iss, aud, exp, iat, nbf and jti, so that it
+    # cannot be replayed forever, nor to another AS
+    requests_mock.post(CIBA, json={"auth_req_id": "rid", "expires_in": 60})
     key = Jwk.generate(alg="ES256")
-    client.backchannel_authentication_request(login_hint="user", private_jwk=key)
+    with freeze_time("2024-05-01 12:00:00"):
+        client.backchannel_authentication_request(login_hint="user", private_jwk=key, requested_expiry=120)
     body = single(requests_mock.last_request)
     assert set(body) == {"request", "client_id", "client_secret"}
-    claims = SignedJwt(body["request"]).claims
-    assert claims == {"scope": "openid", "login_hint": "user"}
+    request = SignedJwt(body["request"])
+    assert request.verify_signature(key.public_jwk())
+    claims = dict(request.claims)
+    jti = claims.pop("jti")
+    iat = 1714564800
+    assert claims == {
+        "scope": "openid",
+        "login_hint": "user",
+        "requested_expiry": 120,
+        "iss": CLIENT_ID,
+        "aud": AS,
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + 60,
+    }
+    assert isinstance(jti, str)
+    assert len(jti) >= 32
+    client.backchannel_authentication_request(login_hint="user", private_jwk=key)
+    assert SignedJwt(single(requests_mock.last_request)["request"]).claims["jti"] != jti
+
+
+def test_signed_backchannel_request_without_issuer_has_no_aud(requests_mock: requests_mock.Mocker) -> None:
+    client = OAuth2Client(TOKEN, (CLIENT_ID, SECRET), backchannel_authentication_endpoint=CIBA)
+    requests_mock.post(CIBA, json={"auth_req_id": "rid", "expires_in": 60})
+    client.backchannel_authentication_request(login_hint="user", private_jwk=Jwk.generate(alg="ES256"))
+    claims = SignedJwt(single(requests_mock.last_request)["request"]).claims
+    assert "aud" not in claims
+    assert {"iss", "iat", "nbf", "exp", "jti"} <= set(claims)
 
 
 @pytest.mark.parametrize(
@@ -803,60 +989,92 @@ _json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=10,
 )
+_lifetimes = st.sampled_from([0, 60, 2**31 - 1, 2**31, -1, 59.5, "60", " 60", "6o", None, True]) | _json_values
 _token_like = st.fixed_dictionaries(
     {},
     optional={
-        "access_token": _json_values,
-        "token_type": st.sampled_from(["Bearer", "bearer", "DPoP", "mac"]) | _json_values,
-        "expires_in": _json_values,
-        "refresh_token": _json_values,
+        "access_token": st.sampled_from(["at", "a b", "a\r\nb", "é", ""]) | _json_values,
+        "token_type": st.sampled_from(["Bearer", "bearer", "DPoP", "mac", "Bearer\n"]) | _json_values,
+        "expires_in": _lifetimes,
+        "refresh_token": st.sampled_from(["rt", "r\x00t", ""]) | _json_values,
         "scope": _json_values,
         "id_token": _json_values,
         "error": st.sampled_from(["invalid_grant", "slow_down", "use_dpop_nonce", "x"]) | _json_values,
         "error_description": _json_values,
-        "device_code": _json_values,
-        "user_code": _json_values,
-        "verification_uri": _json_values,
-        "interval": _json_values,
-        "auth_req_id": _json_values,
-        "request_uri": _json_values,
+        "device_code": st.just("dc") | _json_values,
+        "user_code": st.just("uc") | _json_values,
+        "verification_uri": st.just("https://as/d") | _json_values,
+        "interval": st.just(5) | _json_values,
+        "auth_req_id": st.just("rid") | _json_values,
+        "request_uri": st.just("urn:r") | _json_values,
     },
 )
+# bodies as a server may send them: UTF-8 JSON, other encodings of JSON, truncated JSON, any bytes
+_bodies = st.one_of(
+    (_token_like | _json_values).map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
+    (_token_like | _json_values).map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-16")),
+    st.tuples(_token_like.map(lambda v: json.dumps(v).encode()), st.integers(0, 80)).map(lambda t: t[0][: t[1]]),
+    st.binary(max_size=40),
+)
+_content_types = st.sampled_from(
+    [None, "application/json", "application/json; charset=iso-8859-1", "text/html", "text/plain; charset=utf-16"]
+)
+_VSCHAR = re.compile(r"[\x20-\x7e]+")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def assert_whole_token(token: BearerToken) -> None:
+    """A token the client returns is usable as it is: never half-built."""
+    assert isinstance(token, BearerToken)
+    assert _VSCHAR.fullmatch(token.access_token)
+    assert token.refresh_token is None or _VSCHAR.fullmatch(token.refresh_token)
+    assert _VSCHAR.fullmatch(token.token_type)
+    assert token.expires_at is None or token.expires_at.tzinfo is not None
+    assert token.id_token is None or isinstance(token.id_token, (IdToken, JweCompact))
+    if not token.is_expired():
+        request = requests.Request("GET", "https://rs.example.com/", auth=token).prepare()
+        assert request.headers["Authorization"].endswith(token.access_token)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    status=st.sampled_from([200, 201, 400, 401, 500]),
-    body=_token_like | _json_values,
-    raw=st.none() | st.text(max_size=30),
-    call=st.sampled_from(["cc", "device", "ciba", "par", "introspect", "revoke"]),
+    status=st.sampled_from([200, 201, 202, 204, 299, 300, 304, 400, 401, 403, 429, 500, 503]),
+    body=_bodies,
+    content_type=_content_types,
+    call=st.sampled_from(["cc", "refresh", "device", "ciba", "par", "introspect", "revoke"]),
 )
 def test_any_answer_gives_a_result_or_a_typed_error(
-    client: OAuth2Client, status: int, body: object, raw: str | None, call: str
+    client: OAuth2Client, status: int, body: bytes, content_type: str | None, call: str
 ) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
     with requests_mock.Mocker() as m:
         for url in (TOKEN, DEVICE, CIBA, PAR, INTROSPECT, REVOKE):
-            if raw is not None:
-                m.post(url, status_code=status, text=raw)
-            else:
-                m.post(url, status_code=status, json=body)
+            m.post(url, status_code=status, content=body, headers=headers)
         try:
             if call == "cc":
-                assert isinstance(client.client_credentials(), BearerToken)
+                assert_whole_token(client.client_credentials())
+            elif call == "refresh":
+                assert_whole_token(client.refresh_token("rt"))
             elif call == "device":
-                assert isinstance(client.authorize_device(), DeviceAuthorizationResponse)
+                device = client.authorize_device()
+                assert isinstance(device, DeviceAuthorizationResponse)
+                assert device.expires_at is not None
             elif call == "ciba":
-                assert isinstance(
-                    client.backchannel_authentication_request(login_hint="x"), BackChannelAuthenticationResponse
-                )
+                ciba = client.backchannel_authentication_request(login_hint="x")
+                assert isinstance(ciba, BackChannelAuthenticationResponse)
+                assert ciba.expires_at is not None
             elif call == "par":
-                client.pushed_authorization_request(client.authorization_request())
+                par = client.pushed_authorization_request(client.authorization_request())
+                assert isinstance(par, RequestUriParameterAuthorizationRequest)
+                assert par.expires_at is not None
+                assert par.uri.startswith(AUTHZ)
             elif call == "introspect":
                 client.introspect_token("t")
             else:
                 assert isinstance(client.revoke_token("t"), bool)
         except OAuth2Error as exc:
             assert exc.response is not None
+            assert exc.response.status_code == status
+            str(exc)
 
 
 def test_hooks_can_be_overridden_with_the_documented_signatures(requests_mock: requests_mock.Mocker) -> None:
@@ -877,5 +1095,7 @@ def test_hooks_can_be_overridden_with_the_documented_signatures(requests_mock: r
 
 def test_unusable_token_response_message(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
     requests_mock.post(TOKEN, json={"access_token": "at", "expires_in": -5})
-    with pytest.raises(InvalidTokenResponse, match="unusable token response: `expires_in` must be a positive"):
+    with pytest.raises(
+        InvalidTokenResponse, match="unusable token response: `expires_in` must not be negative, got -5"
+    ):
         client.client_credentials()
