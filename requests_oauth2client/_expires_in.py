@@ -9,16 +9,15 @@ the library that reads one goes through this module:
 - **a constructor argument** (`BearerToken(..., expires_in=60)`, through `utils.accepts_expires_in`):
   `argument_expires_at()`.
 
-| `expires_in` value                         | in a server answer                  | given to a constructor          |
-|--------------------------------------------|-------------------------------------|---------------------------------|
-| absent or `null`                           | token: no expiry known;             | no expiry (`expires_at` kept)   |
-|                                            | device, CIBA, PAR: **refused**      |                                 |
-| int `n > 0`, float `n.0`, digit string "n" | expires `n` s from now              | expires `n` s from now          |
-| fraction (`90.5`, `0.2`)                   | rounded away from 0 (`91`, `1`)     | rounded away from 0             |
-| `0` (also `0.0`, `"0"`)                    | **already expired**                 | no expiry (`expires_at` kept)   |
-| negative                                   | **refused**                         | already expired (`n` s ago)     |
-| beyond 2**31-1 (`MAX_EXPIRES_IN`), +/-     | **refused**                         | **refused**                     |
-| bool, NaN, inf, other strings and types    | **refused**                         | **refused**                     |
+| `expires_in`                     | in a server answer                                 | given to a constructor       |
+|----------------------------------|----------------------------------------------------|------------------------------|
+| absent or `null`                 | token: no expiry known; device, CIBA, PAR: refused | no expiry, `expires_at` kept |
+| int `n > 0`, `n.0`, digit string | expires `n` s from now                             | expires `n` s from now       |
+| fraction (`90.5`, `0.2`)         | rounded away from 0 (`91`, `1`)                    | rounded away from 0          |
+| `0` (also `0.0`, `"0"`)          | **already expired**                                | no expiry, `expires_at` kept |
+| negative                         | refused                                            | already expired (`n` s ago)  |
+| beyond +/- `MAX_EXPIRES_IN`      | refused                                            | refused                      |
+| bool, NaN, inf, other values     | refused                                            | refused                      |
 
 Why these rules:
 
@@ -34,7 +33,7 @@ Why these rules:
 - A negative lifetime from a server is a broken answer; given to a constructor, it builds an expired token
   (tests and examples rely on that).
 - The maximum, 2**31-1 seconds, is what servers use for "long-lived" (the largest signed 32-bit integer); a larger
-  value is not a lifetime but a broken answer (beyond the year 9999, a date cannot even hold it).
+  value is taken as a broken answer rather than as a lifetime.
 
 The device, CIBA and PAR answers REQUIRE `expires_in` (RFC 8628 §3.2, CIBA Core §7.3, RFC 9126 §2.2): without
 it, polling would have no end. A refused value raises `InvalidExpiresIn` (a `ValueError`) whose message names the
