@@ -17,6 +17,7 @@ the library that reads one goes through this module:
 | `0` (also `0.0`, `"0"`)          | **already expired**                                | no expiry, `expires_at` kept |
 | negative                         | refused                                            | already expired (`n` s ago)  |
 | beyond +/- `MAX_EXPIRES_IN`      | refused                                            | refused                      |
+| string that is not digits        | refused                                            | no expiry (published rule)   |
 | bool, NaN, inf, other values     | refused                                            | refused                      |
 
 Why these rules:
@@ -32,6 +33,8 @@ Why these rules:
   keeps its documented meaning of `expires_in=0`: no expiration date.
 - A negative lifetime from a server is a broken answer; given to a constructor, it builds an expired token
   (tests and examples rely on that).
+- A constructor given a string that is not a whole number (`"soon"`) keeps the published behaviour: no
+  expiration date (API.md §6.1); from a server, the same string is a broken answer.
 - The maximum, 2**31-1 seconds, is what servers use for "long-lived" (the largest signed 32-bit integer); a larger
   value is taken as a broken answer rather than as a lifetime.
 
@@ -52,6 +55,7 @@ MAX_EXPIRES_IN = 2**31 - 1
 """The largest lifetime accepted, in seconds (about 68 years)."""
 
 _DIGITS = re.compile(r"[+-]?[0-9]{1,20}")
+_ANY_DIGITS = re.compile(r"[+-]?[0-9]+")
 _JUST_EXPIRED = timedelta(microseconds=1)
 
 
@@ -159,7 +163,8 @@ def argument_expires_at(value: object) -> datetime | None:
     """Turn an `expires_in` given to a constructor into an expiration date.
 
     Args:
-        value: the argument; None and 0 give no date (the documented API), a negative value a past date.
+        value: the argument; None, 0 and a string that is not a whole number give no date (the documented
+            API), a negative value a past date.
 
     Returns:
         the aware UTC expiration date, or None.
@@ -167,7 +172,7 @@ def argument_expires_at(value: object) -> datetime | None:
     Raises:
         InvalidExpiresIn: when the value is not a number of seconds, or is out of range.
     """
-    if value is None:
+    if value is None or (isinstance(value, str) and not _ANY_DIGITS.fullmatch(value.strip())):
         return None
     seconds = lifetime_seconds(value)
     if seconds == 0:
