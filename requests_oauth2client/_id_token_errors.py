@@ -13,10 +13,12 @@ from typing import ClassVar
 __all__ = [
     "ExpiredAccessToken",
     "ExpiredIdToken",
+    "IdTokenAuthTimeInTheFuture",
     "IdTokenAuthTimeTooOld",
     "IdTokenDecryptionError",
     "IdTokenIssuedInTheFuture",
     "IdTokenIssuedTooLongAgo",
+    "IdTokenNotYetValid",
     "IdTokenSigningKeyNotFound",
     "InvalidIdToken",
     "InvalidIdTokenClaim",
@@ -31,6 +33,7 @@ __all__ = [
     "MismatchingIdTokenIssuer",
     "MismatchingIdTokenNonce",
     "MismatchingIdTokenSubject",
+    "MismatchingRefreshedIdTokenClaim",
     "MissingIdToken",
     "MissingIdTokenClaim",
     "MissingIdTokenEncryption",
@@ -123,11 +126,25 @@ class MismatchingIdTokenAlg(_MismatchingIdTokenValue):
         super().__init__(f"signed with {token_alg!r}, expected {client_alg!r}", token_alg, client_alg, token, id_token)
 
 
-class MismatchingIdTokenSubject(_MismatchingIdTokenValue):
+class MismatchingRefreshedIdTokenClaim(_MismatchingIdTokenValue):
+    """A refreshed ID Token has another value than the original one for a claim (OpenID Connect Core 12.2).
+
+    `.claim` names it (`sub`, `aud`, `azp` or `auth_time`); `.received` is the refreshed value, `.expected` the
+    original one.
+    """
+
+    def __init__(
+        self, claim: str, received: object, expected: object, token: object = None, id_token: object = None
+    ) -> None:
+        super().__init__(f"`{claim}` differs from the original ID Token", received, expected, token, id_token)
+        self.claim = claim
+
+
+class MismatchingIdTokenSubject(MismatchingRefreshedIdTokenClaim):
     """A refreshed ID Token has another `sub` than the original one (OpenID Connect Core 12.2)."""
 
     def __init__(self, sub: object, expected: object, token: object = None, id_token: object = None) -> None:
-        super().__init__("`sub` differs from the original ID Token", sub, expected, token, id_token)
+        super().__init__("sub", sub, expected, token, id_token)
 
 
 class _NamedError(InvalidIdToken):
@@ -200,6 +217,18 @@ class IdTokenAuthTimeTooOld(_DateError):
     """`auth_time` is older than the requested `max_age` (plus leeway)."""
 
     MESSAGE = "the end-user authenticated too long ago ({})"
+
+
+class IdTokenNotYetValid(_DateError):
+    """`nbf` is later than now plus the leeway: the ID Token is not valid yet."""
+
+    MESSAGE = "not valid before {}"
+
+
+class IdTokenAuthTimeInTheFuture(_DateError):
+    """`auth_time` is later than now plus the leeway: the end-user cannot have authenticated then."""
+
+    MESSAGE = "the end-user authentication time is in the future ({})"
 
 
 class UnsupportedIdTokenAlg(InvalidIdToken):

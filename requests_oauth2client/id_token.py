@@ -1,33 +1,42 @@
 """ID Token validation (OpenID Connect Core 3.1.3.7, 3.2.2.11 and 12.2), as pure functions.
 
 `validate_id_token()` takes the ID Token and every expected value as parameters and does no I/O, except through
-the optional `refresh_jwks` callback, called at most once when the key that signed the token is not in the JWKS.
-`validate_id_token_with_client()` gathers those values from a client (usually an `OAuth2Client`) and an
-`AuthorizationResponse`; `BearerToken.validate_id_token()` and `BearerToken.validate_refreshed_id_token()` use it.
+the optional `refresh_jwks` callback, called at most once, when the key that signed the token is not in the JWKS or
+does not verify its signature. `validate_id_token_with_client()` gathers those values from a client (usually an
+`OAuth2Client`, whose callback is rate-limited) and, for the authorization code flow, an `AuthorizationResponse`;
+`BearerToken.validate_id_token()` and `BearerToken.validate_refreshed_id_token()` use it, and so does every grant
+of `OAuth2Client` whose answer carries an ID Token.
 
 Every refusal raises a subclass of `InvalidIdToken`; the checks run in this order:
 
-1. presence (`MissingIdToken`), then encryption: a JWE is refused when no encryption is expected
-   (`UnexpectedIdTokenEncryption`), a clear JWS when encryption is expected (`MissingIdTokenEncryption`); the JWE
-   `alg` must be the expected one and never RSA1_5 (`UnsupportedIdTokenEncryptionAlg`); it is decrypted with the
-   decryption key (`IdTokenDecryptionError`).
+1. presence (`MissingIdToken`); the expected issuer must be known (`UnverifiableIdToken`: a client without
+   `issuer` cannot tell whether the token comes from its AS); then encryption: a JWE is refused when no encryption
+   is expected (`UnexpectedIdTokenEncryption`), a clear JWS when encryption is expected
+   (`MissingIdTokenEncryption`); the JWE `alg` must be the expected one and never RSA1_5
+   (`UnsupportedIdTokenEncryptionAlg`); it is decrypted with the decryption key (`IdTokenDecryptionError`).
 2. headers: `alg` is a string, never `none`, and equal to the expected alg (`UnsupportedIdTokenAlg`,
-   `MismatchingIdTokenAlg`); `kid` is a string when present and `crit` is absent (`InvalidIdTokenHeader`).
+   `MismatchingIdTokenAlg`); `kid` is a string when present, `crit` is absent, and `typ`, when present, does not
+   type the JWT as something else (`typ` ending in `+jwt`, such as `at+jwt` or `logout+jwt`: RFC 8725 §3.11)
+   (`InvalidIdTokenHeader`).
 3. key and signature: an HMAC alg is keyed with the client secret, never with a JWKS key; an asymmetric alg uses the
-   JWKS key with the token `kid` or, without `kid`, the only suitable key; an unknown `kid` (or no suitable key)
-   makes the JWKS be fetched again once (`IdTokenSigningKeyNotFound`, `UnverifiableIdToken`,
-   `InvalidIdTokenSignature`).
+   JWKS key with the token `kid` or, without `kid`, the only suitable key; an unknown `kid` (or no suitable key), or
+   a signature that does not verify with the selected key (a key rotated under the same `kid`), makes the JWKS be
+   fetched again once, and the token is checked against the new keys (`IdTokenSigningKeyNotFound`,
+   `UnverifiableIdToken`, `InvalidIdTokenSignature`).
 4. claims: `iss` (`MismatchingIdTokenIssuer`), `aud` and `azp` (`MismatchingIdTokenAudience`,
    `MismatchingIdTokenAzp`), `exp` (`ExpiredIdToken`), `iat` (`IdTokenIssuedInTheFuture`,
-   `IdTokenIssuedTooLongAgo`), `sub`, `nonce` (`MismatchingIdTokenNonce`), `acr` (`MismatchingIdTokenAcr`),
-   `at_hash`/`c_hash`/`s_hash` (`MismatchingIdTokenHash`), `auth_time` with `max_age` (`IdTokenAuthTimeTooOld`),
-   and, for a refreshed ID Token, `iss`/`sub` equal to the original ones (`MismatchingIdTokenSubject`).
-   Missing required claims raise `MissingIdTokenClaim`, claims of the wrong type `InvalidIdTokenClaim`.
+   `IdTokenIssuedTooLongAgo`), `nbf` when present (`IdTokenNotYetValid`), `sub`, `nonce`
+   (`MismatchingIdTokenNonce`), `acr` (`MismatchingIdTokenAcr`), `at_hash`/`c_hash`/`s_hash`
+   (`MismatchingIdTokenHash`), `auth_time` when present never in the future (`IdTokenAuthTimeInTheFuture`) and,
+   with `max_age`, present and recent enough (`IdTokenAuthTimeTooOld`); for a refreshed ID Token, `iss`, `sub`,
+   `aud`, `azp` and `auth_time` equal to the original ones (`MismatchingIdTokenIssuer`, `MismatchingIdTokenSubject`,
+   `MismatchingRefreshedIdTokenClaim`). The clock-skew leeway `iat_leeway` applies to every date that must not be in
+   the future (`iat`, `nbf`, `auth_time`). Missing required claims raise `MissingIdTokenClaim`, claims of the wrong
+   type `InvalidIdTokenClaim`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import secrets
 from collections.abc import Callable, Iterable, Mapping
@@ -38,15 +47,15 @@ import jwskate
 
 from ._id_token_errors import (
     ExpiredIdToken,
+    IdTokenAuthTimeInTheFuture,
     IdTokenAuthTimeTooOld,
     IdTokenDecryptionError,
     IdTokenIssuedInTheFuture,
     IdTokenIssuedTooLongAgo,
-    IdTokenSigningKeyNotFound,
+    IdTokenNotYetValid,
     InvalidIdToken,
     InvalidIdTokenClaim,
     InvalidIdTokenHeader,
-    InvalidIdTokenSignature,
     MismatchingIdTokenAcr,
     MismatchingIdTokenAlg,
     MismatchingIdTokenAudience,
@@ -55,6 +64,7 @@ from ._id_token_errors import (
     MismatchingIdTokenIssuer,
     MismatchingIdTokenNonce,
     MismatchingIdTokenSubject,
+    MismatchingRefreshedIdTokenClaim,
     MissingIdToken,
     MissingIdTokenClaim,
     MissingIdTokenEncryption,
@@ -63,6 +73,7 @@ from ._id_token_errors import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
+from ._id_token_signature import ASYMMETRIC_ALGS, HMAC_ALGS, JwksLike, verify_signature
 from .tokens import IdToken, id_token_converter
 
 __all__ = [
@@ -80,19 +91,15 @@ DEFAULT_MAX_IAT_AGE = 24 * 3600
 """How old (in seconds) an ID Token `iat` may be, by default."""
 REFUSED_KEY_MANAGEMENT_ALGS = frozenset({"RSA1_5"})
 
-_HMAC_ALGS = frozenset(jwskate.SymmetricJwk.SIGNATURE_ALGORITHMS)
-_ASYMMETRIC_ALGS = frozenset(
-    name for jwk_class in (jwskate.RSAJwk, jwskate.ECJwk, jwskate.OKPJwk) for name in jwk_class.SIGNATURE_ALGORITHMS
-)
-_SIGNATURE_ALGS = _HMAC_ALGS | _ASYMMETRIC_ALGS
-_VERIFIER_CACHE_SIZE = 64
-_EDDSA_CURVES = frozenset({"Ed25519", "Ed448"})
-
-JwksLike = jwskate.JwkSet | Mapping[str, Any]
+_SIGNATURE_ALGS = HMAC_ALGS | ASYMMETRIC_ALGS
 
 
 class IdTokenClient(Protocol):
-    """What ID Token validation reads from a client (an `OAuth2Client` fits). Missing attributes count as None."""
+    """What ID Token validation reads from a client (an `OAuth2Client` fits). Missing attributes count as None.
+
+    To fetch the JWKS again, validation calls `refresh_authorization_server_public_keys()` when the client has it
+    (`OAuth2Client`'s is rate-limited), else `update_authorization_server_public_keys()`.
+    """
 
     @property
     def client_id(self) -> str: ...  # noqa: D102
@@ -109,6 +116,7 @@ class IdTokenClient(Protocol):
     @property
     def id_token_decryption_key(self) -> jwskate.Jwk | None: ...  # noqa: D102
     def update_authorization_server_public_keys(self) -> jwskate.JwkSet: ...  # noqa: D102
+    def refresh_authorization_server_public_keys(self) -> jwskate.JwkSet: ...  # noqa: D102
 
 
 class AuthorizationResponseLike(Protocol):
@@ -159,8 +167,8 @@ def validate_id_token(
     Args:
         id_token: the ID Token, as received (a JWE is decrypted first).
         client_id: the client_id, which `aud` must contain and `azp` (when present) must equal.
-        issuer: the issuer the client trusts, which `iss` must equal. None when the client does not know it: `iss`
-            must then only be present (configure the client `issuer`, or use discovery, to get the full check).
+        issuer: the issuer the client trusts, which `iss` must equal. None (the client does not know it) makes
+            every ID Token unverifiable: configure the client `issuer`, or use discovery.
         jwks: the Authorization Server public keys.
         expected_alg: the expected signature alg (`id_token_signed_response_alg`); None means RS256.
         client_secret: the client secret, the only key used for HMAC algs.
@@ -168,17 +176,20 @@ def validate_id_token(
             ID Token must not be encrypted.
         encrypted_enc: the expected JWE `enc`, if it must be checked.
         decryption_key: the client private key that decrypts the ID Token.
-        refresh_jwks: called (at most once) to fetch the JWKS again when the signing key is not found.
+        refresh_jwks: called (at most once) to fetch the JWKS again when the signing key is not found, or does
+            not verify the signature; returns the new key set (the caller may rate-limit it and return the current
+            keys instead).
         nonce: the nonce sent in the authorization request, if any; then `nonce` must be present and equal.
         acr_values: the requested `acr_values`; then `acr` must be one of them.
         max_age: the requested `max_age`; then `auth_time` must be present and recent enough.
         access_token: the access token returned with the ID Token, checked against `at_hash` when present.
         code: the authorization code, checked against `c_hash` when present.
         state: the state, checked against `s_hash`; an `s_hash` without a known state is refused.
-        previous_id_token: for a refresh token response, the original ID Token: `iss` and `sub` must be equal.
+        previous_id_token: for a refresh token response, the original ID Token: `iss`, `sub`, `aud`, `azp` and
+            `auth_time` must be equal.
         required_claims: other claims that must be present (e.g. `c_hash` for a hybrid flow response).
         exp_leeway: seconds of leeway for `exp`.
-        iat_leeway: seconds that `iat` may be in the future (clock skew).
+        iat_leeway: seconds that `iat`, `nbf` and `auth_time` may be in the future (clock skew).
         max_iat_age: how many seconds old `iat` may be; None disables that check.
         auth_time_leeway: seconds of leeway for `auth_time` against `max_age`.
         now: the current date (defaults to the system clock; a naive datetime is taken as UTC).
@@ -192,6 +203,11 @@ def validate_id_token(
     converted = id_token_converter(id_token)
     if converted is None:
         raise MissingIdToken
+    if not isinstance(issuer, str) or not issuer:
+        raise UnverifiableIdToken(
+            "the client does not know the issuer of its Authorization Server: configure `issuer` or use discovery",
+            converted,
+        )
     now = now or datetime.now(tz=timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
@@ -199,8 +215,7 @@ def validate_id_token(
     clear = _decrypt(converted, encrypted_alg, encrypted_enc, decryption_key)
 
     alg = _check_headers(clear, expected_alg)
-    key = _signing_key(clear, alg, jwks, refresh_jwks, client_secret)
-    _check_signature(clear, key, alg)
+    key = verify_signature(clear, alg, jwks, refresh_jwks, client_secret)
 
     claims = clear.claims
     _check_issuer_and_audience(clear, claims, issuer, client_id)
@@ -215,10 +230,9 @@ def validate_id_token(
             raise MismatchingIdTokenNonce(received_nonce, nonce, id_token=clear)
     _check_acr(clear, claims, acr_values)
     _check_hashes(clear, claims, key, alg, access_token=access_token, code=code, state=state)
-    if max_age is not None:
-        if isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0:
-            raise UnverifiableIdToken(f"invalid max_age {max_age!r}", clear)
-        _check_auth_time(clear, claims, now, max_age=max_age, leeway=auth_time_leeway)
+    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
+        raise UnverifiableIdToken(f"invalid max_age {max_age!r}", clear)
+    _check_auth_time(clear, claims, now, max_age=max_age, max_age_leeway=auth_time_leeway, clock_leeway=iat_leeway)
     if previous_id_token is not None:
         _check_same_session(clear, claims, previous_id_token, decryption_key)
     return clear
@@ -237,10 +251,12 @@ def validate_id_token_with_client(
 ) -> IdToken:
     """Validate an ID Token with the configuration of a client, and optionally an AuthorizationResponse.
 
-    The expected issuer is `azr.issuer`, else `client.issuer` (when neither is known, `iss` must only be
-    present). `client.update_authorization_server_public_keys()` fetches the JWKS again when needed. Without `azr`
-    (refresh token responses, OpenID Connect Core 12.2), nonce, acr, max_age, c_hash and s_hash are not checked;
-    give `previous_id_token` to check `iss` and `sub` against it.
+    The expected issuer is `azr.issuer`, else `client.issuer` (when neither is known, the ID Token is refused with
+    `UnverifiableIdToken`). `client.refresh_authorization_server_public_keys()` (or, for a client without it,
+    `client.update_authorization_server_public_keys()`) fetches the JWKS again when needed. Without `azr` (refresh
+    token responses, OpenID Connect Core 12.2, and the grants without an authorization request: device, CIBA,
+    password, client credentials, token exchange, JWT bearer...), nonce, acr, max_age, c_hash and s_hash are not
+    checked; give `previous_id_token` to check `iss`, `sub`, `aud`, `azp` and `auth_time` against it.
 
     Args:
         id_token: the ID Token to validate.
@@ -262,7 +278,9 @@ def validate_id_token_with_client(
     issuer = _optional_attr(azr, "issuer") or _optional_attr(client, "issuer")
     if not isinstance(client_id, str) or not client_id:
         raise UnverifiableIdToken("the client has no client_id")
-    update_keys = _optional_attr(client, "update_authorization_server_public_keys")
+    update_keys = _optional_attr(client, "refresh_authorization_server_public_keys") or _optional_attr(
+        client, "update_authorization_server_public_keys"
+    )
     return validate_id_token(
         id_token,
         client_id=client_id,
@@ -322,13 +340,14 @@ def _decrypt(
         raise IdTokenDecryptionError("the ID Token cannot be decrypted", id_token) from exc
     try:
         return IdToken(bytes(plaintext))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
         raise IdTokenDecryptionError("the decrypted ID Token is not a signed JWT", id_token) from exc
 
 
 def _check_headers(id_token: IdToken, expected_alg: str) -> str:
-    """Check the `alg`, `kid` and `crit` headers; return the alg."""
-    alg = id_token.headers.get("alg")
+    """Check the `alg`, `kid`, `crit` and `typ` headers; return the alg."""
+    headers = id_token.headers
+    alg = headers.get("alg")
     if not isinstance(alg, str):
         raise InvalidIdTokenHeader("alg", id_token=id_token)
     if alg not in _SIGNATURE_ALGS:  # includes "none"
@@ -337,118 +356,16 @@ def _check_headers(id_token: IdToken, expected_alg: str) -> str:
         raise UnsupportedIdTokenAlg(id_token=id_token, alg=expected_alg)
     if alg != expected_alg:
         raise MismatchingIdTokenAlg(alg, expected_alg, id_token=id_token)
-    kid = id_token.headers.get("kid")
+    kid = headers.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise InvalidIdTokenHeader("kid", id_token=id_token)
-    if "crit" in id_token.headers:  # RFC 7515 4.1.11: no extension is understood here
+    if "crit" in headers:  # RFC 7515 4.1.11: no extension is understood here
         raise InvalidIdTokenHeader("crit", id_token=id_token)
+    typ = headers.get("typ")
+    # RFC 8725 §3.11: a JWT explicitly typed as another kind (`at+jwt`, `logout+jwt`...) is not an ID Token
+    if typ is not None and (not isinstance(typ, str) or typ.lower().endswith("+jwt")):
+        raise InvalidIdTokenHeader("typ", id_token=id_token)
     return alg
-
-
-def _signing_key(
-    id_token: IdToken,
-    alg: str,
-    jwks: JwksLike | None,
-    refresh_jwks: Callable[[], JwksLike] | None,
-    client_secret: str | None,
-) -> jwskate.Jwk:
-    """Select the verification key: the client secret for HMAC, else a JWKS key (refreshing the JWKS once)."""
-    if alg in _HMAC_ALGS:
-        if not isinstance(client_secret, str) or not client_secret:
-            raise UnverifiableIdToken(f"the ID Token uses {alg}, but the client has no client secret", id_token)
-        return jwskate.SymmetricJwk.from_bytes(client_secret.encode())
-
-    kid: str | None = id_token.headers.get("kid")
-    candidates = _suitable_keys(id_token, jwks, alg, kid)
-    if not candidates and refresh_jwks is not None:  # unknown kid or no usable key: maybe the keys were rotated
-        try:
-            refreshed = refresh_jwks()
-        except Exception as exc:
-            raise IdTokenSigningKeyNotFound(
-                "the signing key is not in the JWKS, and fetching the JWKS again failed", id_token=id_token, kid=kid
-            ) from exc
-        candidates = _suitable_keys(id_token, refreshed, alg, kid)
-    if not candidates:
-        what = f"no key with kid {kid!r}" if kid is not None else "no key"
-        raise IdTokenSigningKeyNotFound(f"{what} suitable for {alg} in the JWKS", id_token=id_token, kid=kid)
-    if len(candidates) > 1:
-        raise IdTokenSigningKeyNotFound(
-            f"several keys of the JWKS are suitable for {alg}, and the ID Token has no kid"
-            if kid is None
-            else f"several keys of the JWKS have kid {kid!r}",
-            id_token=id_token,
-            kid=kid,
-        )
-    return candidates[0]
-
-
-def _suitable_keys(id_token: IdToken, jwks: JwksLike | None, alg: str, kid: str | None) -> list[jwskate.Jwk]:
-    """Return the keys of a JWKS that may verify an `alg` signature (and have that `kid`, if given).
-
-    A private key is returned as is: the signature is checked with its public part (see `_check_signature`).
-    """
-    if not jwks:
-        return []
-    try:
-        keys = (jwks if isinstance(jwks, jwskate.JwkSet) else jwskate.JwkSet(jwks)).jwks
-        return [key for key in keys if (kid is None or key.data.get("kid") == kid) and _is_suitable(key, alg)]
-    except Exception as exc:  # a malformed JWKS
-        raise UnverifiableIdToken("the Authorization Server JWKS is not valid", id_token) from exc
-
-
-def _is_suitable(key: jwskate.Jwk, alg: str) -> bool:
-    # `Jwk` is a `UserDict`: its `data` dict is read directly, as `Jwk.get()` is slow for absent members.
-    members = key.data
-    if key.is_symmetric or alg not in key.supported_signing_algorithms():
-        return False
-    if key.kty == "OKP" and members.get("crv") not in _EDDSA_CURVES:
-        return False
-    key_ops = members.get("key_ops")
-    return (
-        members.get("use") in (None, "sig")
-        and members.get("alg") in (None, alg)
-        and (key_ops is None or (isinstance(key_ops, list) and "verify" in key_ops))
-    )
-
-
-def _check_signature(id_token: IdToken, key: jwskate.Jwk, alg: str) -> None:
-    """Verify the signature with jwskate: the client secret for HMAC, else a cached verifier of the public key."""
-    try:
-        if key.is_symmetric:  # the client secret: never cached
-            verified = key.verify(id_token.signed_part, id_token.signature, alg=alg)
-        else:
-            verified = _public_verifier(key, alg).verify(id_token.signed_part, id_token.signature)
-    except Exception as exc:
-        raise InvalidIdTokenSignature(id_token=id_token) from exc
-    if not verified:
-        raise InvalidIdTokenSignature(id_token=id_token)
-
-
-def _public_verifier(key: jwskate.Jwk, alg: str) -> jwskate.BaseSignatureAlg:
-    """Return the jwskate verifier for the public part of an asymmetric key and an alg.
-
-    jwskate creates the `cryptography` public key of a `Jwk` object the first time that object verifies (decoding and
-    checking the big integers costs more than an RSA signature check). A `Jwk` that does not live long -- a JWKS
-    given as a dict, a private key in the JWKS (whose public part is a new `Jwk` each time), a JwkSet refreshed with
-    the same keys -- would pay that at every validation. Verifiers are therefore cached by alg and by the *content*
-    of the public key (never by `kid`): a rotated key gets its own verifier even if its `kid` is reused, and nothing
-    private or secret is kept in the cache.
-    """
-    public_key = (("kty", key.kty), *((name, key.data.get(name)) for name in _public_members(type(key))))
-    if not all(isinstance(value, str) for _, value in public_key):  # unusual key material: not cached
-        return key.public_jwk().signature_wrapper(alg)
-    return _cached_public_verifier(alg, public_key)
-
-
-@functools.lru_cache(maxsize=_VERIFIER_CACHE_SIZE)
-def _cached_public_verifier(alg: str, public_key: tuple[tuple[str, Any], ...]) -> jwskate.BaseSignatureAlg:
-    return jwskate.Jwk(dict(public_key)).signature_wrapper(alg)
-
-
-@functools.cache
-def _public_members(jwk_class: type[jwskate.Jwk]) -> tuple[str, ...]:
-    """The names of the public key members of a JWK type (`n` and `e` for RSA; `crv`, `x` and `y` for EC...)."""
-    return tuple(name for name, param in jwk_class.PARAMS.items() if not param.is_private)
 
 
 def _string_claim(id_token: IdToken, claims: Mapping[str, Any], name: str, *, required: bool) -> str | None:
@@ -467,9 +384,15 @@ def _numeric_date(id_token: IdToken, claims: Mapping[str, Any], name: str) -> fl
     value = claims.get(name)
     if value is None:
         raise MissingIdTokenClaim(name, id_token=id_token)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidIdTokenClaim(name, id_token=id_token)
-    return float(value)
+    try:
+        timestamp = float(value)
+    except OverflowError:  # an integer too large for any date
+        raise InvalidIdTokenClaim(name, id_token=id_token) from None
+    if not math.isfinite(timestamp):
+        raise InvalidIdTokenClaim(name, id_token=id_token)
+    return timestamp
 
 
 def _as_datetime(timestamp: float) -> datetime | None:
@@ -518,6 +441,10 @@ def _check_dates(
         raise IdTokenIssuedInTheFuture(_as_datetime(iat), now + timedelta(seconds=iat_leeway), id_token=id_token)
     if max_iat_age is not None and now_ts - iat > max_iat_age:
         raise IdTokenIssuedTooLongAgo(_as_datetime(iat), now - timedelta(seconds=max_iat_age), id_token=id_token)
+    if claims.get("nbf") is not None:
+        nbf = _numeric_date(id_token, claims, "nbf")
+        if nbf > now_ts + iat_leeway:
+            raise IdTokenNotYetValid(_as_datetime(nbf), now + timedelta(seconds=iat_leeway), id_token=id_token)
 
 
 def _check_acr(id_token: IdToken, claims: Mapping[str, Any], acr_values: Iterable[str] | str | None) -> None:
@@ -556,12 +483,27 @@ def _check_hashes(
             raise MismatchingIdTokenHash(claim, id_token=id_token)
 
 
-def _check_auth_time(id_token: IdToken, claims: Mapping[str, Any], now: datetime, *, max_age: int, leeway: int) -> None:
+def _check_auth_time(
+    id_token: IdToken,
+    claims: Mapping[str, Any],
+    now: datetime,
+    *,
+    max_age: int | None,
+    max_age_leeway: int,
+    clock_leeway: int,
+) -> None:
+    """`auth_time`, when present, is never in the future; with `max_age`, it is required and recent enough."""
+    if max_age is None and claims.get("auth_time") is None:
+        return
     auth_time = _numeric_date(id_token, claims, "auth_time")
-    limit = now.timestamp() - max_age - leeway
-    if auth_time < limit:
+    now_ts = now.timestamp()
+    if auth_time > now_ts + clock_leeway:
+        raise IdTokenAuthTimeInTheFuture(
+            _as_datetime(auth_time), now + timedelta(seconds=clock_leeway), id_token=id_token
+        )
+    if max_age is not None and auth_time < now_ts - max_age - max_age_leeway:
         raise IdTokenAuthTimeTooOld(
-            _as_datetime(auth_time), now - timedelta(seconds=max_age + leeway), id_token=id_token
+            _as_datetime(auth_time), now - timedelta(seconds=max_age + max_age_leeway), id_token=id_token
         )
 
 
@@ -571,14 +513,31 @@ def _check_same_session(
     previous: IdToken | jwskate.JweCompact | str,
     decryption_key: jwskate.Jwk | Mapping[str, Any] | None,
 ) -> None:
-    """OpenID Connect Core 12.2: a refreshed ID Token has the same `iss` and `sub` as the original one."""
-    original = _read_original(id_token, previous, decryption_key)
-    original_iss = original.claims.get("iss")
-    if claims.get("iss") != original_iss:
-        raise MismatchingIdTokenIssuer(claims.get("iss"), original_iss, id_token=id_token)
-    original_sub = original.claims.get("sub")
-    if claims.get("sub") != original_sub:
-        raise MismatchingIdTokenSubject(claims.get("sub"), original_sub, id_token=id_token)
+    """OpenID Connect Core 12.2: a refreshed ID Token belongs to the same authentication as the original one.
+
+    `iss`, `sub`, `aud` (compared as a set) and `azp` (present in both or in neither) are the same; an `auth_time`,
+    when present, is the time of the original authentication.
+    """
+    original = _read_original(id_token, previous, decryption_key).claims
+    if claims.get("iss") != original.get("iss"):
+        raise MismatchingIdTokenIssuer(claims.get("iss"), original.get("iss"), id_token=id_token)
+    if claims.get("sub") != original.get("sub"):
+        raise MismatchingIdTokenSubject(claims.get("sub"), original.get("sub"), id_token=id_token)
+    if _audience_set(claims.get("aud")) != _audience_set(original.get("aud")):
+        raise MismatchingRefreshedIdTokenClaim("aud", claims.get("aud"), original.get("aud"), id_token=id_token)
+    if claims.get("azp") != original.get("azp"):
+        raise MismatchingRefreshedIdTokenClaim("azp", claims.get("azp"), original.get("azp"), id_token=id_token)
+    auth_time = claims.get("auth_time")
+    if auth_time is not None and auth_time != original.get("auth_time"):
+        raise MismatchingRefreshedIdTokenClaim("auth_time", auth_time, original.get("auth_time"), id_token=id_token)
+
+
+def _audience_set(aud: object) -> frozenset[str] | None:
+    """An `aud` value as a set of audiences, or None when it is not a string or a list of strings."""
+    audiences = [aud] if isinstance(aud, str) else aud
+    if isinstance(audiences, list) and all(isinstance(audience, str) for audience in audiences):
+        return frozenset(audiences)
+    return None
 
 
 def _read_original(

@@ -25,10 +25,12 @@ from cryptography.hazmat.primitives import hashes
 from ._id_token_errors import (
     ExpiredAccessToken,
     ExpiredIdToken,
+    IdTokenAuthTimeInTheFuture,
     IdTokenAuthTimeTooOld,
     IdTokenDecryptionError,
     IdTokenIssuedInTheFuture,
     IdTokenIssuedTooLongAgo,
+    IdTokenNotYetValid,
     IdTokenSigningKeyNotFound,
     InvalidIdToken,
     InvalidIdTokenClaim,
@@ -43,6 +45,7 @@ from ._id_token_errors import (
     MismatchingIdTokenIssuer,
     MismatchingIdTokenNonce,
     MismatchingIdTokenSubject,
+    MismatchingRefreshedIdTokenClaim,
     MissingIdToken,
     MissingIdTokenClaim,
     MissingIdTokenEncryption,
@@ -63,10 +66,12 @@ __all__ = [
     "ExpiredAccessToken",
     "ExpiredIdToken",
     "IdToken",
+    "IdTokenAuthTimeInTheFuture",
     "IdTokenAuthTimeTooOld",
     "IdTokenDecryptionError",
     "IdTokenIssuedInTheFuture",
     "IdTokenIssuedTooLongAgo",
+    "IdTokenNotYetValid",
     "IdTokenSigningKeyNotFound",
     "InvalidIdToken",
     "InvalidIdTokenClaim",
@@ -81,6 +86,7 @@ __all__ = [
     "MismatchingIdTokenIssuer",
     "MismatchingIdTokenNonce",
     "MismatchingIdTokenSubject",
+    "MismatchingRefreshedIdTokenClaim",
     "MissingIdToken",
     "MissingIdTokenClaim",
     "MissingIdTokenEncryption",
@@ -227,11 +233,11 @@ def id_token_converter(id_token: object) -> IdToken | jwskate.JweCompact | None:
     if isinstance(id_token, (str, bytes)):
         try:
             return IdToken(id_token)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
             pass
         try:
             return jwskate.JweCompact(id_token)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             pass
     raise InvalidIdToken("not a valid compact JWS or JWE", id_token)
 
@@ -504,7 +510,8 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         """Validate the ID Token of a refresh token response (OpenID Connect Core 12.2).
 
         Same checks as `validate_id_token()` without the authorization-request ones (nonce, acr, max_age,
-        c_hash, s_hash); when the previous ID Token is known, `iss` and `sub` must be the same as in it.
+        c_hash, s_hash); when the previous ID Token is known, `iss`, `sub`, `aud`, `azp` and `auth_time` must be the
+        same as in it.
 
         Args:
             client: the client that obtained this token.

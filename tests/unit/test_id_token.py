@@ -14,19 +14,21 @@ from binapy import BinaPy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from requests_oauth2client._id_token_signature import cached_public_verifier
 from requests_oauth2client.id_token import (
     DEFAULT_MAX_IAT_AGE,
-    _cached_public_verifier,
     validate_id_token,
     validate_id_token_with_client,
 )
 from requests_oauth2client.tokens import (
     ExpiredIdToken,
     IdToken,
+    IdTokenAuthTimeInTheFuture,
     IdTokenAuthTimeTooOld,
     IdTokenDecryptionError,
     IdTokenIssuedInTheFuture,
     IdTokenIssuedTooLongAgo,
+    IdTokenNotYetValid,
     IdTokenSigningKeyNotFound,
     InvalidIdToken,
     InvalidIdTokenClaim,
@@ -41,6 +43,7 @@ from requests_oauth2client.tokens import (
     MismatchingIdTokenIssuer,
     MismatchingIdTokenNonce,
     MismatchingIdTokenSubject,
+    MismatchingRefreshedIdTokenClaim,
     MissingIdToken,
     MissingIdTokenClaim,
     MissingIdTokenEncryption,
@@ -178,20 +181,20 @@ def test_jwkset_rotated_in_place_is_honoured() -> None:
 def test_verifier_is_reused_for_the_same_key_content(rsa_key: jwskate.Jwk) -> None:
     raw = sign(rsa_key)
     validate(raw, {"keys": [dict(rsa_key.public_jwk())]})
-    before = _cached_public_verifier.cache_info()
+    before = cached_public_verifier.cache_info()
     # a new Jwk object (a dict JWKS is parsed again), and a private key: both reuse the verifier of the public key
     validate(raw, {"keys": [dict(rsa_key.public_jwk())]})
     validate(raw, jwskate.JwkSet(keys=[rsa_key]))
-    after = _cached_public_verifier.cache_info()
+    after = cached_public_verifier.cache_info()
     assert (after.hits - before.hits, after.misses - before.misses) == (2, 0)
     assert after.maxsize is not None  # bounded
 
 
 def test_client_secret_is_never_cached(jwks: jwskate.JwkSet) -> None:
     raw = sign(jwskate.SymmetricJwk.from_bytes(CLIENT_SECRET.encode()), alg="HS256")
-    before = _cached_public_verifier.cache_info()
+    before = cached_public_verifier.cache_info()
     assert validate(raw, jwks, expected_alg="HS256", client_secret=CLIENT_SECRET) == raw
-    after = _cached_public_verifier.cache_info()
+    after = cached_public_verifier.cache_info()
     assert (after.hits, after.misses, after.currsize) == (before.hits, before.misses, before.currsize)
 
 
@@ -281,6 +284,31 @@ def test_crit_header_refused(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None
     with pytest.raises(InvalidIdTokenHeader) as exc_info:
         validate(sign(rsa_key, extra_headers={"crit": ["exp"], "exp": 1}), jwks)
     assert exc_info.value.claim == "crit"
+
+
+@pytest.mark.parametrize("typ", ["at+jwt", "logout+jwt", "application/at+jwt", "AT+JWT", "secevent+jwt", 1, ["JWT"]])
+def test_jwt_typed_as_something_else_is_refused(typ: object, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    """RFC 8725 §3.11: an access token or a logout token, validly signed by the AS, is not an ID Token."""
+    with pytest.raises(InvalidIdTokenHeader) as exc_info:
+        validate(sign_with_headers(rsa_key, typ=typ), jwks)
+    assert exc_info.value.claim == "typ"
+
+
+@pytest.mark.parametrize("typ", ["JWT", "jwt", "application/jwt", None])
+def test_jwt_typ_is_accepted(typ: str | None, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    raw = sign_with_headers(rsa_key, typ=typ)
+    assert IdToken(raw).headers.get("typ") == typ
+    assert validate(raw, jwks) == raw
+
+
+def sign_with_headers(key: jwskate.Jwk, **headers: Any) -> str:
+    """Sign the valid claims with exactly these headers (besides `alg` and `kid`); a None header is left out."""
+    all_headers = {"alg": key.alg, "kid": key.kid, **headers}
+    return str(
+        jwskate.Jwt.sign_arbitrary(
+            claims(), {name: value for name, value in all_headers.items() if value is not None}, key, alg=key.alg
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------- keys and signature
@@ -397,6 +425,62 @@ def test_refresh_failure_is_a_refusal(jwks: jwskate.JwkSet) -> None:
     assert isinstance(exc_info.value.__cause__, AttributeError)
 
 
+def test_signature_failing_with_a_known_kid_refreshes_the_jwks_once() -> None:
+    """The AS may have rotated its key under the same kid: fetch the keys again, then check the token again."""
+    old, new = jwskate.Jwk.generate(alg="ES256", kid="same"), jwskate.Jwk.generate(alg="ES256", kid="same")
+    calls: list[int] = []
+
+    def refresh() -> jwskate.JwkSet:
+        calls.append(1)
+        return jwskate.JwkSet(keys=[new.public_jwk()])
+
+    raw = sign(new)
+    assert validate(raw, jwskate.JwkSet(keys=[old.public_jwk()]), expected_alg="ES256", refresh_jwks=refresh) == raw
+    assert calls == [1]
+
+
+def test_signature_failing_after_the_refresh_is_refused() -> None:
+    key = jwskate.Jwk.generate(alg="ES256", kid="k")
+    forged = sign(jwskate.Jwk.generate(alg="ES256", kid="k"))  # signed by another key under the same kid
+    keyset = jwskate.JwkSet(keys=[key.public_jwk()])
+    calls: list[int] = []
+
+    def refresh() -> jwskate.JwkSet:
+        calls.append(1)
+        return keyset
+
+    with pytest.raises(InvalidIdTokenSignature):
+        validate(forged, keyset, expected_alg="ES256", refresh_jwks=refresh)
+    assert calls == [1]
+
+    def failing_refresh() -> jwskate.JwkSet:
+        raise OSError("unreachable")
+
+    with pytest.raises(InvalidIdTokenSignature) as exc_info:
+        validate(forged, keyset, expected_alg="ES256", refresh_jwks=failing_refresh)
+    assert isinstance(exc_info.value.__cause__, OSError)
+
+
+def test_refreshed_jwks_without_the_key_is_a_refusal() -> None:
+    old, new = jwskate.Jwk.generate(alg="ES256", kid="same"), jwskate.Jwk.generate(alg="ES256", kid="same")
+    with pytest.raises(IdTokenSigningKeyNotFound):
+        validate(
+            sign(new),
+            jwskate.JwkSet(keys=[old.public_jwk()]),
+            expected_alg="ES256",
+            refresh_jwks=lambda: jwskate.JwkSet(keys=[jwskate.Jwk.generate(alg="ES256", kid="other").public_jwk()]),
+        )
+
+
+def test_hmac_signature_failure_never_refreshes(jwks: jwskate.JwkSet) -> None:
+    def refresh() -> jwskate.JwkSet:
+        raise AssertionError
+
+    forged = sign(jwskate.SymmetricJwk.from_bytes(b"not the client secret" * 2), alg="HS256")
+    with pytest.raises(InvalidIdTokenSignature):
+        validate(forged, jwks, expected_alg="HS256", client_secret=CLIENT_SECRET, refresh_jwks=refresh)
+
+
 # --------------------------------------------------------------------------------------------- iss / aud / azp
 
 
@@ -413,10 +497,17 @@ def test_mismatching_iss(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
     assert exc_info.value.expected == ISSUER
 
 
-def test_unknown_expected_issuer_only_requires_iss(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
-    assert validate(sign(rsa_key, iss="https://other"), jwks, issuer=None).issuer == "https://other"
-    with pytest.raises(MissingIdTokenClaim):
-        validate(sign(rsa_key, iss=None), jwks, issuer=None)
+@pytest.mark.parametrize("issuer", [None, ""])
+def test_unknown_expected_issuer_is_unverifiable(
+    issuer: str | None, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    """Without an expected issuer, nothing tells that the token comes from the client's AS: refused."""
+    for token in (sign(rsa_key, iss="https://other"), sign(rsa_key)):
+        with pytest.raises(UnverifiableIdToken, match="issuer") as exc_info:
+            validate(token, jwks, issuer=issuer)
+        assert exc_info.value.id_token == token
+    with pytest.raises(MissingIdToken):  # a missing ID Token is still reported as such
+        validate(None, jwks, issuer=issuer)
 
 
 def test_missing_aud(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
@@ -493,6 +584,46 @@ def test_huge_exp_is_not_a_crash(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> 
     with pytest.raises(ExpiredIdToken):
         validate(sign(rsa_key, exp=-(10**20)), jwks)
     assert validate(sign(rsa_key, exp=10**20), jwks)
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf", "auth_time"])
+def test_dates_too_large_for_a_float_are_invalid_claims(claim: str, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    with pytest.raises(InvalidIdTokenClaim) as exc_info:
+        validate(sign(rsa_key, **{claim: 10**400}), jwks, max_age=60 if claim == "auth_time" else None)
+    assert exc_info.value.claim == claim
+
+
+def test_nbf_in_the_future_is_refused(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    with pytest.raises(IdTokenNotYetValid) as exc_info:
+        validate(sign(rsa_key, nbf=NOW_TS + 61), jwks)  # beyond the 60 s clock-skew leeway
+    assert exc_info.value.received == NOW + timedelta(seconds=61)
+    assert exc_info.value.expected == NOW + timedelta(seconds=60)
+    with pytest.raises(IdTokenNotYetValid):
+        validate(sign(rsa_key, nbf=NOW_TS + 1, iat=NOW_TS), jwks, iat_leeway=0)
+
+
+def test_nbf_now_or_in_the_past_is_accepted(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    for nbf in (NOW_TS - 10, NOW_TS, NOW_TS + 60):
+        assert validate(sign(rsa_key, nbf=nbf), jwks)
+
+
+@pytest.mark.parametrize("nbf", ["soon", True, [1], math.nan])
+def test_invalid_nbf(nbf: object, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    with pytest.raises(InvalidIdTokenClaim) as exc_info:
+        validate(sign(rsa_key, nbf=nbf), jwks)
+    assert exc_info.value.claim == "nbf"
+
+
+@pytest.mark.parametrize("max_age", [None, 600])
+def test_auth_time_in_the_future_is_refused(max_age: int | None, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    """`auth_time` is never in the future (beyond the clock-skew leeway), whether `max_age` was requested or not."""
+    with pytest.raises(IdTokenAuthTimeInTheFuture) as exc_info:
+        validate(sign(rsa_key, auth_time=NOW_TS + 61), jwks, max_age=max_age)
+    assert exc_info.value.received == NOW + timedelta(seconds=61)
+    assert exc_info.value.expected == NOW + timedelta(seconds=60)
+    assert validate(sign(rsa_key, auth_time=NOW_TS + 60), jwks, max_age=max_age)
+    with pytest.raises(IdTokenAuthTimeInTheFuture):
+        validate(sign(rsa_key, auth_time=NOW_TS + 1), jwks, max_age=max_age, iat_leeway=0)
 
 
 def test_missing_iat(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
@@ -646,8 +777,11 @@ def test_max_age_requires_auth_time(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) 
     assert exc_info.value.claim == "auth_time"
     with pytest.raises(InvalidIdTokenClaim):
         validate(sign(rsa_key, auth_time="yesterday"), jwks, max_age=100)
-    # without max_age, auth_time is not checked
-    assert validate(sign(rsa_key, auth_time="yesterday"), jwks)
+    # without max_age, auth_time is optional, but a present one must still be a date
+    assert validate(sign(rsa_key), jwks)
+    with pytest.raises(InvalidIdTokenClaim) as exc_info:
+        validate(sign(rsa_key, auth_time="yesterday"), jwks)
+    assert exc_info.value.claim == "auth_time"
 
 
 def test_invalid_max_age(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
@@ -773,6 +907,61 @@ def test_refreshed_id_token_other_iss(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet
         validate(sign(rsa_key), jwks, nonce=None, previous_id_token=previous)
 
 
+def test_refreshed_id_token_other_aud(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    previous = sign(rsa_key)
+    refreshed = sign(rsa_key, nonce=None, aud=[CLIENT_ID, "other"], azp=CLIENT_ID)
+    with pytest.raises(MismatchingRefreshedIdTokenClaim) as exc_info:
+        validate(refreshed, jwks, nonce=None, previous_id_token=previous)
+    assert exc_info.value.claim == "aud"
+    assert (exc_info.value.received, exc_info.value.expected) == ([CLIENT_ID, "other"], CLIENT_ID)
+    # the same audiences, in another order or form, are the same `aud`
+    two = sign(rsa_key, aud=["other", CLIENT_ID], azp=CLIENT_ID)
+    assert validate(refreshed, jwks, nonce=None, previous_id_token=two) == refreshed
+    assert validate(sign(rsa_key, nonce=None, aud=[CLIENT_ID]), jwks, nonce=None, previous_id_token=previous)
+
+
+def test_refreshed_id_token_other_azp(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    with pytest.raises(MismatchingRefreshedIdTokenClaim) as exc_info:
+        validate(sign(rsa_key, nonce=None, azp=CLIENT_ID), jwks, nonce=None, previous_id_token=sign(rsa_key))
+    assert (exc_info.value.claim, exc_info.value.received, exc_info.value.expected) == ("azp", CLIENT_ID, None)
+    with pytest.raises(MismatchingRefreshedIdTokenClaim):  # present in the original, absent from the refreshed one
+        validate(sign(rsa_key, nonce=None), jwks, nonce=None, previous_id_token=sign(rsa_key, azp=CLIENT_ID))
+    same = sign(rsa_key, nonce=None, azp=CLIENT_ID)
+    assert validate(same, jwks, nonce=None, previous_id_token=sign(rsa_key, azp=CLIENT_ID)) == same
+
+
+def test_refreshed_id_token_other_auth_time(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    previous = sign(rsa_key, auth_time=NOW_TS - 3600)
+    with pytest.raises(MismatchingRefreshedIdTokenClaim) as exc_info:
+        validate(sign(rsa_key, nonce=None, auth_time=NOW_TS - 5), jwks, nonce=None, previous_id_token=previous)
+    assert (exc_info.value.claim, exc_info.value.received, exc_info.value.expected) == (
+        "auth_time",
+        NOW_TS - 5,
+        NOW_TS - 3600,
+    )
+    with pytest.raises(MismatchingRefreshedIdTokenClaim):  # the original had none: no way to tell it is the same
+        validate(sign(rsa_key, nonce=None, auth_time=NOW_TS - 5), jwks, nonce=None, previous_id_token=sign(rsa_key))
+    # the refreshed ID Token may leave auth_time out (OpenID Connect Core 12.2: "if the ID Token contains")
+    assert validate(sign(rsa_key, nonce=None), jwks, nonce=None, previous_id_token=previous)
+    same = sign(rsa_key, nonce=None, auth_time=NOW_TS - 3600)
+    assert validate(same, jwks, nonce=None, previous_id_token=previous) == same
+
+
+def test_subject_mismatch_is_a_refreshed_claim_mismatch() -> None:
+    error = MismatchingIdTokenSubject("a", "b")
+    assert isinstance(error, MismatchingRefreshedIdTokenClaim)
+    assert (error.claim, error.received, error.expected) == ("sub", "a", "b")
+
+
+@pytest.mark.parametrize("aud", [{"a": 1}, [[CLIENT_ID]], 3, None])
+def test_refresh_with_a_hostile_original_is_refused_not_a_crash(
+    aud: object, rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    previous = str(jwskate.Jwt.sign({**claims(), "aud": aud}, rsa_key))
+    with pytest.raises(MismatchingRefreshedIdTokenClaim):
+        validate(sign(rsa_key, nonce=None), jwks, nonce=None, previous_id_token=previous)
+
+
 def test_refreshed_id_token_encrypted_previous(
     rsa_key: jwskate.Jwk, enc_key: jwskate.Jwk, jwks: jwskate.JwkSet
 ) -> None:
@@ -846,8 +1035,18 @@ def test_with_client_missing_attributes(rsa_key: jwskate.Jwk, jwks: jwskate.JwkS
     with pytest.raises(UnverifiableIdToken):
         validate_id_token_with_client(sign(rsa_key), NoClientId(), azr=make_azr(), now=NOW)  # type: ignore[arg-type]
     minimal = SimpleNamespace(client_id=CLIENT_ID)
-    with pytest.raises(IdTokenSigningKeyNotFound):
+    with pytest.raises(UnverifiableIdToken, match="issuer"):
         validate_id_token_with_client(sign(rsa_key), minimal, azr=make_azr(), now=NOW)  # type: ignore[arg-type]
+    with pytest.raises(IdTokenSigningKeyNotFound):
+        validate_id_token_with_client(
+            sign(rsa_key),
+            SimpleNamespace(client_id=CLIENT_ID, issuer=ISSUER),  # type: ignore[arg-type]
+            azr=make_azr(),
+            now=NOW,
+        )
+    # the issuer of the authorization response is enough
+    with pytest.raises(IdTokenSigningKeyNotFound):
+        validate_id_token_with_client(sign(rsa_key), minimal, azr=make_azr(issuer=ISSUER), now=NOW)  # type: ignore[arg-type]
 
 
 def test_with_client_refreshes_jwks(rsa_key: jwskate.Jwk) -> None:
@@ -893,27 +1092,130 @@ def test_with_client_encryption(rsa_key: jwskate.Jwk, enc_key: jwskate.Jwk, jwks
 
 # --------------------------------------------------------------------------------------------- robustness
 
+# JSON values a hostile server may put anywhere: wrong types, nested objects, integers too large for a float,
+# NaN and infinities (which Python's JSON encoder and decoder accept).
 _ANY_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([10**400, -(10**400), 2**63, 10**20])
+    | st.floats()
+    | st.text(max_size=5),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
-    max_leaves=5,
+    max_leaves=8,
 )
-_CLAIM_NAMES = ("iss", "sub", "aud", "exp", "iat", "nonce", "azp", "acr", "at_hash", "c_hash", "s_hash", "auth_time")
+_CLAIM_NAMES = (
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "azp",
+    "acr",
+    "at_hash",
+    "c_hash",
+    "s_hash",
+    "auth_time",
+)
+_HEADER_NAMES = ("alg", "kid", "typ", "crit", "cty", "jku", "x5c", "b64")
+_ROBUSTNESS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(overrides=st.dictionaries(st.sampled_from(_CLAIM_NAMES), _ANY_JSON, max_size=4))
-def test_wrongly_typed_claims_only_raise_invalid_id_token(
-    overrides: dict[str, Any], ec_key: jwskate.Jwk, jwks: jwskate.JwkSet
-) -> None:
-    raw = str(jwskate.Jwt.sign({**claims(), **overrides}, ec_key))
+def validate_hostile(raw: object, jwks: jwskate.JwkSet, **kwargs: Any) -> None:
+    """Validate with every optional check on: only an `InvalidIdToken` may come out, or a valid `IdToken`."""
     try:
         result = validate(
-            raw, jwks, expected_alg="ES256", acr_values=["loa1"], max_age=60, access_token="at", code="c", state="s"
+            raw,
+            jwks,
+            expected_alg="ES256",
+            acr_values=["loa1"],
+            max_age=60,
+            access_token="at",
+            code="c",
+            state="s",
+            refresh_jwks=lambda: jwks,
+            **kwargs,
         )
     except InvalidIdToken:
         return
     assert isinstance(result, IdToken)
+
+
+@_ROBUSTNESS
+@given(overrides=st.dictionaries(st.sampled_from(_CLAIM_NAMES), _ANY_JSON, max_size=4))
+def test_wrongly_typed_claims_only_raise_invalid_id_token(
+    overrides: dict[str, Any], ec_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    validate_hostile(str(jwskate.Jwt.sign({**claims(), **overrides}, ec_key)), jwks)
+
+
+_DATE_CLAIMS = ("exp", "iat", "nbf", "auth_time")
+_HOSTILE_NUMBERS = (
+    st.integers()
+    | st.integers(min_value=2**1023, max_value=2**1100)
+    | st.integers(max_value=-(2**1023), min_value=-(2**1100))
+    | st.floats()
+    | st.booleans()
+    | st.text(max_size=12)
+    | st.lists(st.integers(), max_size=2)
+)
+
+
+@_ROBUSTNESS
+@given(dates=st.dictionaries(st.sampled_from(_DATE_CLAIMS), _HOSTILE_NUMBERS, min_size=1))
+def test_hostile_dates_only_raise_invalid_id_token(
+    dates: dict[str, Any], ec_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    """Dates as huge integers (beyond any float), NaN, infinities, strings...: a refusal, never an OverflowError."""
+    validate_hostile(str(jwskate.Jwt.sign({**claims(auth_time=NOW_TS - 10), **dates}, ec_key)), jwks)
+
+
+@_ROBUSTNESS
+@given(payload=_ANY_JSON)
+def test_any_json_payload_only_raises_invalid_id_token(payload: Any, ec_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    validate_hostile(str(jwskate.Jwt.sign_arbitrary(payload, {"alg": "ES256", "kid": "ec1"}, ec_key)), jwks)
+
+
+@_ROBUSTNESS
+@given(overrides=st.dictionaries(st.sampled_from(_HEADER_NAMES), _ANY_JSON, max_size=3))
+def test_hostile_headers_only_raise_invalid_id_token(
+    overrides: dict[str, Any], ec_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    headers = {"alg": "ES256", "kid": "ec1", **overrides}
+    validate_hostile(str(jwskate.Jwt.sign_arbitrary(claims(), headers, ec_key, alg="ES256")), jwks)
+
+
+@_ROBUSTNESS
+@given(overrides=st.dictionaries(st.sampled_from(_CLAIM_NAMES), _ANY_JSON, max_size=4))
+def test_hostile_original_id_token_only_raises_invalid_id_token(
+    overrides: dict[str, Any], ec_key: jwskate.Jwk, jwks: jwskate.JwkSet
+) -> None:
+    """The original ID Token of a refresh, compared with the refreshed one, may be anything too."""
+    previous = str(jwskate.Jwt.sign({**claims(), **overrides}, ec_key))
+    refreshed = str(jwskate.Jwt.sign(claims(), ec_key))
+    validate_hostile(refreshed, jwks, previous_id_token=previous)
+
+
+_B64U = st.binary(max_size=40).map(lambda data: BinaPy(data).to("b64u").ascii())
+
+
+@_ROBUSTNESS
+@given(
+    parts=st.lists(_B64U | st.text(max_size=20), min_size=1, max_size=6),
+    header=st.sampled_from(["", BinaPy(b'{"alg":"ES256","kid":"ec1"}').to("b64u").ascii()]),
+)
+def test_jwt_shaped_garbage_only_raises_invalid_id_token(parts: list[str], header: str, jwks: jwskate.JwkSet) -> None:
+    validate_hostile(".".join([header, *parts] if header else parts), jwks)
+
+
+def test_deeply_nested_json_is_an_invalid_id_token(jwks: jwskate.JwkSet) -> None:
+    """A payload nested deeper than the JSON decoder's recursion limit is refused like any malformed token."""
+    header = BinaPy(b'{"alg":"ES256","kid":"ec1"}').to("b64u").ascii()
+    payload = BinaPy(b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}").to("b64u").ascii()
+    with pytest.raises(InvalidIdToken):
+        validate(f"{header}.{payload}.c2ln", jwks, expected_alg="ES256")
 
 
 @settings(max_examples=100, deadline=None)
