@@ -16,6 +16,7 @@ from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 
 from ._client_authorization import AuthorizationEndpoints
 from ._client_device_ciba import DeviceAndBackchannelEndpoints, join_space_separated
+from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown, checked_jwks
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
 from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata
@@ -94,15 +95,10 @@ _ENDPOINT_FIELDS = (
 )
 
 
-def _checked_jwks(jwks: dict[str, Any] | None, context: object) -> dict[str, Any]:
-    """Return a JSON Web Key Set document, or raise when it is not one."""
-    if jwks is None or not isinstance(jwks.get("keys"), list):
-        raise InvalidDiscoveryDocument("The jwks_uri did not return a JSON Web Key Set.", context)
-    return jwks
-
-
 @frozen(init=False)
-class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBackchannelEndpoints):
+class OAuth2Client(
+    AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBackchannelEndpoints, AuthorizationServerKeys
+):
     """An OAuth 2.x / OpenID Connect client.
 
     It holds the client configuration (its credentials and the Authorization Server endpoints) and has one
@@ -126,7 +122,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         device_authorization_endpoint: the device authorization endpoint URL (RFC 8628).
         pushed_authorization_request_endpoint: the PAR endpoint URL (RFC 9126).
         jwks_uri: the URL of the AS public keys.
-        authorization_server_jwks: the AS public keys.
+        authorization_server_jwks: the AS public keys (fetching them from `jwks_uri` replaces them).
         issuer: the AS issuer identifier.
         id_token_signed_response_alg: the expected ID Token signing alg.
         id_token_encrypted_response_alg: the ID Token key management alg, when ID Tokens are encrypted.
@@ -140,6 +136,8 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         dpop_key_generator: the function that generates DPoP keys.
         dpop_alg: the alg of generated DPoP keys.
         testing: skip the checks of endpoint URLs (to use `http://` endpoints in tests).
+        jwks_refresh_cooldown: how many seconds must pass between two fetches of the AS public keys triggered by
+            ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
         **extra_metadata: any other client metadata, kept in `extra_metadata`.
 
     Example:
@@ -175,6 +173,8 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
     dpop_key_generator: Callable[[str], DPoPKey] = field(repr=False)
     dpop_alg: str
     token_class: type[BearerToken]
+    jwks_refresh_cooldown: float
+    _jwks_refresh: RefreshCooldown = field(init=False, factory=RefreshCooldown, eq=False, repr=False)
 
     exception_classes: ClassVar[dict[str, type[EndpointError]]] = ERROR_CLASSES
 
@@ -213,6 +213,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         dpop_key_generator: Callable[[str], DPoPKey] = DPoPKey.generate,
         dpop_alg: str = SignatureAlgs.ES256,
         testing: bool = False,
+        jwks_refresh_cooldown: float = DEFAULT_JWKS_REFRESH_COOLDOWN,
         **extra_metadata: Any,
     ) -> None:
         if authorization_response_iss_parameter_supported and not issuer:
@@ -241,6 +242,10 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
             id_token_encrypted_response_alg = id_token_decryption_key.alg
         if dpop_alg not in SignatureAlgs.ALL_ASYMMETRIC:
             raise InvalidDPoPAlg(dpop_alg)
+        if isinstance(jwks_refresh_cooldown, bool) or not isinstance(jwks_refresh_cooldown, (int, float)):
+            raise InvalidParam("`jwks_refresh_cooldown` must be a number of seconds.")
+        if not jwks_refresh_cooldown >= 0:  # also refuses NaN
+            raise InvalidParam("`jwks_refresh_cooldown` must be a number of seconds, 0 or more.")
         endpoints: dict[str, Any] = {
             "token_endpoint": token_endpoint,
             "revocation_endpoint": revocation_endpoint,
@@ -283,6 +288,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
             dpop_key_generator=dpop_key_generator,
             dpop_alg=dpop_alg,
             token_class=token_class,
+            jwks_refresh_cooldown=jwks_refresh_cooldown,
         )
 
     # ----------------------------------------------------------------------------------------------- properties
@@ -664,21 +670,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
 
     get_token_type = staticmethod(get_token_type)
 
-    # ---------------------------------------------------------------------------------- keys and discovery
-
-    def update_authorization_server_public_keys(self, requests_kwargs: dict[str, Any] | None = None) -> JwkSet:
-        """Fetch the AS public keys from `jwks_uri` and update `authorization_server_jwks` in place.
-
-        Raises:
-            MissingEndpointUri: when this client has no `jwks_uri`.
-            requests.HTTPError: when the endpoint answers with an error status.
-            InvalidDiscoveryDocument: when the answer is not a JSON Web Key Set.
-        """
-        jwks = get_json_document(
-            self.session, Endpoints.JWKS, self._endpoint(Endpoints.JWKS), **(requests_kwargs or {})
-        )
-        self.authorization_server_jwks.update(_checked_jwks(jwks, jwks))
-        return self.authorization_server_jwks
+    # ---------------------------------------------------------------------------------------------- discovery
 
     @classmethod
     def from_discovery_endpoint(
@@ -725,7 +717,7 @@ class OAuth2Client(AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBa
         if isinstance(jwks_uri, str) and jwks_uri:
             if not testing:
                 validate_endpoint_uri(jwks_uri)
-            jwks = JwkSet(_checked_jwks(get_json_document(session, Endpoints.JWKS, jwks_uri), discovery))
+            jwks = JwkSet(checked_jwks(get_json_document(session, Endpoints.JWKS, jwks_uri), discovery))
         return cls.from_discovery_document(
             discovery,
             issuer=issuer,

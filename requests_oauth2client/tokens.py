@@ -460,21 +460,23 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     def validate_id_token(
         self: T,
         client: IdTokenClient,
-        azr: AuthorizationResponseLike,
+        azr: AuthorizationResponseLike | None = None,
         exp_leeway: int = 0,
         auth_time_leeway: int = 10,
     ) -> T:
-        """Validate the ID Token of this response to an authorization code request (OpenID Connect Core 3.1.3.7).
+        """Validate the ID Token of this token response (OpenID Connect Core 3.1.3.7).
 
         See [requests_oauth2client.id_token.validate_id_token][] for the checks. The client gives `client_id`,
         `client_secret`, `issuer`, `authorization_server_jwks`, `id_token_signed_response_alg` (RS256 when unset),
-        `id_token_encrypted_response_alg`, `id_token_decryption_key`, and `update_authorization_server_public_keys()`
-        to fetch the JWKS again when the `kid` is unknown. The AuthorizationResponse gives `code`, `state`, `nonce`,
-        `acr_values`, `max_age`, and `issuer` (which wins over the client's issuer).
+        `id_token_encrypted_response_alg`, `id_token_decryption_key`, and `refresh_authorization_server_public_keys()`
+        (or `update_authorization_server_public_keys()`) to fetch the JWKS again when the `kid` is unknown. For the
+        authorization code flow, the AuthorizationResponse gives `code`, `state`, `nonce`, `acr_values`, `max_age`,
+        and `issuer` (which wins over the client's issuer). Without it (grants that have no authorization request,
+        such as device, CIBA or password), those request-bound checks are left out.
 
         Args:
             client: the client that obtained this token (usually an `OAuth2Client`).
-            azr: the `AuthorizationResponse` whose code was exchanged for this token.
+            azr: the `AuthorizationResponse` whose code was exchanged for this token, if any.
             exp_leeway: seconds of leeway when checking `exp`.
             auth_time_leeway: seconds of leeway when checking `auth_time` against `max_age`.
 
