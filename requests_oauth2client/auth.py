@@ -59,7 +59,8 @@ _INVALID_TOKEN_RE = re.compile(r"""\berror\s*=\s*"?invalid_token\b""", re.IGNORE
 
 # Grant parameters that `OAuth2Client.refresh_token()` must not receive: a refreshed DPoP token keeps the key of
 # the token it replaces, and the authorization code and device code grant parameters mean nothing there.
-_NOT_FOR_REFRESH = frozenset({"dpop", "dpop_key", "validate", "code_verifier", "redirect_uri", "slow_down_interval"})
+# (`validate` is passed on: `validate=False` also applies to the ID Tokens of refresh responses.)
+_NOT_FOR_REFRESH = frozenset({"dpop", "dpop_key", "code_verifier", "redirect_uri", "slow_down_interval"})
 
 
 class NonRenewableTokenError(Exception):
@@ -73,13 +74,23 @@ def _to_token(value: str | BearerToken | None) -> BearerToken | None:
     return value
 
 
-def _keep_refresh_token(new: BearerToken, old: BearerToken) -> BearerToken:
-    """Keep the previous refresh token when a refresh response carries none (RFC 6749 §6: it stays valid)."""
-    if new.refresh_token is not None or old.refresh_token is None:
+def _carry_forward(new: BearerToken, old: BearerToken) -> BearerToken:
+    """Keep what a refresh response may leave out: the refresh token and the ID Token of the previous token.
+
+    The refresh token stays valid when the AS issues no new one (RFC 6749 §6). The ID Token is kept so that the
+    next refresh still has the original one to compare a refreshed ID Token with (OpenID Connect Core §12.2).
+    """
+    kept = {
+        name: getattr(old, name)
+        for name in ("refresh_token", "id_token")
+        if getattr(new, name) is None and getattr(old, name) is not None
+    }
+    if not kept:
         return new
-    kept = copy.copy(new)
-    object.__setattr__(kept, "refresh_token", old.refresh_token)  # frozen token: same trick as BearerToken
-    return kept
+    merged = copy.copy(new)
+    for name, value in kept.items():
+        object.__setattr__(merged, name, value)  # frozen token: same trick as BearerToken
+    return merged
 
 
 def _can_resend(request: requests.PreparedRequest) -> bool:
@@ -208,9 +219,9 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             self.token = self._refresh(token)
 
     def _refresh(self, token: BearerToken) -> BearerToken:
-        """Send a refresh token request; keep the old refresh token when the AS does not issue a new one."""
+        """Send a refresh token request; keep the old refresh token and ID Token when the answer has none."""
         kwargs = {key: value for key, value in self.token_kwargs.items() if key not in self._not_for_refresh}
-        return _keep_refresh_token(self.client.refresh_token(refresh_token=token, **kwargs), token)
+        return _carry_forward(self.client.refresh_token(refresh_token=token, **kwargs), token)
 
     def renew_token(self) -> None:
         """Obtain a new token now, with the refresh token when there is one.
@@ -407,8 +418,9 @@ class OAuth2AuthorizationCodeAuth(OAuth2AccessTokenAuth):  # type: ignore[overri
         renew_on_invalid_token: opt-in (off by default). When `True`, a `401` response whose `WWW-Authenticate`
             header says `error="invalid_token"` makes the handler refresh the token once and send the request
             again, once (never more).
-        **token_kwargs: extra parameters for the code exchange, e.g. `redirect_uri`, `code_verifier`, `validate`
-            (parameters meaningless for the refresh token grant, such as these, are not sent when refreshing).
+        **token_kwargs: extra parameters for the code exchange, e.g. `redirect_uri`, `code_verifier` (parameters
+            meaningless for the refresh token grant, such as these, are not sent when refreshing), or `validate`
+            (`validate=False` leaves the ID Tokens unchecked, of the exchange and of the refreshes).
 
     Example:
         ```python

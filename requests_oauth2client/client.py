@@ -339,15 +339,26 @@ class OAuth2Client(
         timeout: int = 10,
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
+        validate: bool = True,
         **requests_kwargs: Any,
     ) -> BearerToken:
         """Send a request to the token endpoint and return the token it answers with.
+
+        Every grant method goes through here. An ID Token in the answer is validated like the one of the
+        authorization code flow (signature with the AS keys, `alg`, `iss`, `aud`/`azp`, `exp`, `iat`, `nbf`,
+        `sub`...; see [requests_oauth2client.id_token][]), without the checks bound to an authorization request
+        (nonce, acr, max_age, c_hash, s_hash): this is how the device, CIBA, password, client credentials, token
+        exchange, JWT bearer and custom grants validate theirs. The client must know its `issuer` and the AS keys
+        (`authorization_server_jwks`, or a `jwks_uri` to fetch them from), or the client secret for an HMAC alg;
+        without them the ID Token is refused (`UnverifiableIdToken`, `IdTokenSigningKeyNotFound`). Pass
+        `validate=False` to get the ID Token unchecked.
 
         Args:
             data: the form parameters (None values are left out).
             timeout: the request timeout, in seconds.
             dpop: whether to ask for a DPoP-bound token (None: the client default, `dpop_bound_access_tokens`).
             dpop_key: the DPoP key to use (implies `dpop=True`).
+            validate: validate the ID Token of the answer, if it carries one.
             **requests_kwargs: other keyword arguments for `requests`.
 
         Returns:
@@ -356,8 +367,10 @@ class OAuth2Client(
         Raises:
             TokenEndpointError: (or another `EndpointError`) when the AS answers with an error.
             InvalidTokenResponse: when the answer is neither a token nor a standard error.
+            InvalidIdToken: (a subclass of it) when the answer carries an ID Token that does not pass validation,
+                or that the client cannot validate (`UnverifiableIdToken`). `exc.token_resp` is the token.
         """
-        return send_to_endpoint(
+        token = send_to_endpoint(
             self,
             Endpoints.TOKEN,
             self._endpoint(Endpoints.TOKEN),
@@ -368,6 +381,9 @@ class OAuth2Client(
             timeout=timeout,
             **requests_kwargs,
         )
+        if validate and token.id_token is not None:
+            token = token.validate_id_token(self)
+        return token
 
     def parse_token_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
         """Build a token from a successful token endpoint response.
@@ -415,9 +431,10 @@ class OAuth2Client(
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: Mapping[str, Any] | None = None,
+        validate: bool = True,
     ) -> BearerToken:
         data = {"grant_type": grant_type, **params}
-        return self.token_request(data, dpop=dpop, dpop_key=dpop_key, **(requests_kwargs or {}))
+        return self.token_request(data, dpop=dpop, dpop_key=dpop_key, validate=validate, **(requests_kwargs or {}))
 
     def client_credentials(
         self,
@@ -426,6 +443,7 @@ class OAuth2Client(
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: dict[str, Any] | None = None,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
         """Obtain a token with the client credentials grant.
@@ -435,6 +453,7 @@ class OAuth2Client(
             dpop: whether to ask for a DPoP-bound token (None: the client default).
             dpop_key: the DPoP key to use.
             requests_kwargs: keyword arguments for `requests`.
+            validate: validate the ID Token of the answer, if it carries one (see `token_request()`).
             **token_kwargs: other parameters for the token endpoint (`resource`, `audience`, ...).
 
         Example:
@@ -447,6 +466,7 @@ class OAuth2Client(
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     def authorization_code(
@@ -463,11 +483,12 @@ class OAuth2Client(
 
         Given an `AuthorizationResponse` (from `AuthorizationRequest.validate_callback()`), the
         `code_verifier` and `redirect_uri` are sent along, the DPoP key of the request is used, and the ID
-        Token, if any, is validated against the request (nonce, max_age, acr_values, issuer).
+        Token, if any, is validated against the request (nonce, max_age, acr_values, issuer). Given a bare code,
+        the ID Token is validated without those request-bound checks.
 
         Args:
             code: the code, or the validated authorization response.
-            validate: validate the ID Token (only with an `AuthorizationResponse`).
+            validate: validate the ID Token, if the answer carries one.
             dpop: ask for a DPoP-bound token.
             dpop_key: the DPoP key to use (replaced by the key of the authorization response, if given one).
             requests_kwargs: keyword arguments for `requests`.
@@ -486,23 +507,30 @@ class OAuth2Client(
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=False,  # validated here, against the authorization response
         )
-        if validate and azr is not None and token.id_token is not None:
+        if validate and token.id_token is not None:
             token = token.validate_id_token(self, azr)
         return token
 
     def refresh_token(
-        self, refresh_token: str | BearerToken, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any
+        self,
+        refresh_token: str | BearerToken,
+        requests_kwargs: dict[str, Any] | None = None,
+        *,
+        validate: bool = True,
+        **token_kwargs: Any,
     ) -> BearerToken:
         """Obtain a new token with a refresh token.
 
         A `DPoPToken` is refreshed with its own DPoP key, keeping the binding. An ID Token in the response is
         validated (OpenID Connect Core §12.2): against the previous ID Token when `refresh_token` is a token
-        that carries one.
+        that carries one (same `iss`, `sub`, `aud`, `azp` and `auth_time`).
 
         Args:
             refresh_token: the refresh token, or a `BearerToken` that has one.
             requests_kwargs: keyword arguments for `requests`.
+            validate: validate the ID Token of the answer, if it carries one.
             **token_kwargs: other parameters for the token endpoint.
 
         Raises:
@@ -522,8 +550,9 @@ class OAuth2Client(
             {"refresh_token": refresh_token, **token_kwargs},
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=False,  # validated here, against the previous ID Token
         )
-        if token.id_token is not None:
+        if validate and token.id_token is not None:
             previous_id_token = previous.id_token if previous is not None else None
             token = token.validate_refreshed_id_token(self, previous_id_token)
         return token
@@ -535,9 +564,12 @@ class OAuth2Client(
         dpop: bool = False,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: dict[str, Any] | None = None,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
         """Poll the token endpoint once with the device code grant (RFC 8628).
+
+        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
 
         Raises:
             AuthorizationPending: while the user has not finished.
@@ -554,15 +586,20 @@ class OAuth2Client(
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     def ciba(
         self,
         auth_req_id: str | BackChannelAuthenticationResponse,
         requests_kwargs: dict[str, Any] | None = None,
+        *,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
         """Poll the token endpoint once with the CIBA grant.
+
+        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
 
         Raises:
             AuthorizationPending: while the user has not finished.
@@ -577,6 +614,7 @@ class OAuth2Client(
             GrantTypes.CLIENT_INITIATED_BACKCHANNEL_AUTHENTICATION,
             {"auth_req_id": auth_req_id, **token_kwargs},
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     def token_exchange(
@@ -590,12 +628,14 @@ class OAuth2Client(
         dpop: bool = False,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: dict[str, Any] | None = None,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
         """Exchange a token for another (RFC 8693).
 
         Token types may be given as short names (`access_token`, `refresh_token`, `id_token`, `jwt`, `saml1`,
-        `saml2`), or guessed from `BearerToken` and `IdToken` objects.
+        `saml2`), or guessed from `BearerToken` and `IdToken` objects. An ID Token in the answer is validated (see
+        `token_request()`); `validate=False` skips that.
 
         Raises:
             UnknownSubjectTokenType: when the subject token type cannot be determined.
@@ -624,6 +664,7 @@ class OAuth2Client(
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     def jwt_bearer(
@@ -633,11 +674,13 @@ class OAuth2Client(
         dpop: bool = False,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: dict[str, Any] | None = None,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
         """Obtain a token with a JWT assertion (RFC 7523).
 
-        A str assertion is parsed first, so that a malformed one fails before any request.
+        A str assertion is parsed first, so that a malformed one fails before any request. An ID Token in the
+        answer is validated (see `token_request()`); `validate=False` skips that.
         """
         if not isinstance(assertion, Jwt):
             assertion = SignedJwt(assertion)
@@ -647,6 +690,7 @@ class OAuth2Client(
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     def resource_owner_password(
@@ -657,15 +701,20 @@ class OAuth2Client(
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
         requests_kwargs: dict[str, Any] | None = None,
+        validate: bool = True,
         **token_kwargs: Any,
     ) -> BearerToken:
-        """Obtain a token with the resource owner password grant (deprecated by OAuth 2.1; use it only if you must)."""
+        """Obtain a token with the resource owner password grant (deprecated by OAuth 2.1; use it only if you must).
+
+        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
+        """
         return self._grant(
             GrantTypes.RESOURCE_OWNER_PASSWORD,
             {"username": username, "password": password, **token_kwargs},
             dpop=dpop,
             dpop_key=dpop_key,
             requests_kwargs=requests_kwargs,
+            validate=validate,
         )
 
     get_token_type = staticmethod(get_token_type)

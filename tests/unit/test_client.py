@@ -38,6 +38,7 @@ from requests_oauth2client import (
     InvalidDPoPAlg,
     InvalidEndpointUri,
     InvalidGrant,
+    InvalidIdToken,
     InvalidIssuer,
     InvalidParam,
     InvalidPushedAuthorizationResponse,
@@ -977,9 +978,12 @@ def test_id_token_in_token_response_is_parsed(client: OAuth2Client, requests_moc
     key = Jwk.generate(alg="RS256", kid="k")
     id_token = Jwt.sign({"iss": AS, "sub": "s"}, key=key, alg="RS256")
     requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer", "id_token": str(id_token)})
-    token = client.client_credentials()
+    token = client.client_credentials(validate=False)
     assert isinstance(token.id_token, IdToken)
     assert json.loads(json.dumps(token.as_dict(), default=str))["id_token"] == str(id_token)
+    requests_mock.get(JWKS, json={"keys": []})
+    with pytest.raises(InvalidIdToken):  # validated by default (see test_client_grants_id_token.py)
+        client.client_credentials()
 
 
 # ------------------------------------------------------------------------------------ any server answer is typed
@@ -1075,6 +1079,8 @@ def test_any_answer_gives_a_result_or_a_typed_error(
             assert exc.response is not None
             assert exc.response.status_code == status
             str(exc)
+        except InvalidIdToken as exc:  # an ID Token that parses, but does not pass validation
+            assert exc.token_resp is not None
 
 
 def test_hooks_can_be_overridden_with_the_documented_signatures(requests_mock: requests_mock.Mocker) -> None:
