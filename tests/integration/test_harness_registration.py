@@ -7,9 +7,11 @@ Requests only.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
+from jwskate import Jwk, Jwt
 
 from tests.integration.harness import Harness
 from tests.integration.raw import TIMEOUT
@@ -103,7 +105,8 @@ def test_registration_access_token_rotates(registration_server: Harness) -> None
 
 def test_default_server_registration_is_open_and_does_not_rotate(as_server: Harness) -> None:
     h = as_server
-    assert h.contract["registration"] == {"initial_access_token": None, "rotate_registration_access_token": False}
+    assert h.contract["registration"]["initial_access_token"] is None
+    assert h.contract["registration"]["rotate_registration_access_token"] is False
     created = register(h)
     assert created.status_code == 201, created.text
     client = created.json()
@@ -116,3 +119,27 @@ def test_default_server_registration_is_open_and_does_not_rotate(as_server: Harn
     bad = register(h, redirect_uris=["not a url"])
     assert bad.status_code == 400
     assert bad.json()["error"] == "invalid_redirect_uri"
+
+
+def statement(h: Harness, key: dict[str, Any], issuer: str, **claims: Any) -> str:
+    now = int(time.time())
+    return str(Jwt.sign({"iss": issuer, "iat": now, "exp": now + 60, **claims}, Jwk(key)))
+
+
+def test_software_statement(as_server: Harness) -> None:
+    h = as_server
+    issuer = h.contract["registration"]["software_statement_issuer"]
+    trusted = h.trusted_issuer_jwk()
+    accepted = register(h, software_statement=statement(h, trusted, issuer, client_name="from the statement"))
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["client_name"] == "from the statement"  # the statement wins over the plain metadata
+    # signed by another key in the trusted issuer's name; not a JWT; another issuer
+    forged = statement(h, dict(Jwk.generate(alg="ES256", crv="P-256")), issuer)
+    for value, error in (
+        (forged, "invalid_software_statement"),
+        ("not-a-jwt", "invalid_software_statement"),
+        (statement(h, trusted, "urn:someone:else"), "unapproved_software_statement"),
+    ):
+        refused = register(h, software_statement=value)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == error

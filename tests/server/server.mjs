@@ -90,6 +90,9 @@
 //   GET /harness/stats[?client_id=]     token endpoint requests per client and
 //        grant_type {requests, issued, errors: {code: n}}; DELETE resets them
 //        (loopback callers only)
+//   POST /reg with a `software_statement` (RFC 7591 2.3): accepted when signed
+//        by urn:harness:trusted-issuer (its claims override the metadata), else
+//        400 invalid_software_statement / unapproved_software_statement
 //
 // It prints one line `READY {json}` on stdout once it listens. Loopback only.
 
@@ -1319,6 +1322,56 @@ function tokenStats(ctx) {
   ctx.body = { token_endpoint: view };
 }
 
+// ------------------------------------------------------ software statements
+// RFC 7591 section 2.3 (oidc-provider has no software statement support): a
+// `software_statement` in a registration request must be a JWT signed by the
+// trusted issuer (urn:harness:trusted-issuer, its ES256 key in the state
+// directory); its claims then override the plain metadata. A statement that is
+// not a valid JWT of that issuer: 400 invalid_software_statement; one from any
+// other issuer: 400 unapproved_software_statement.
+const REGISTRATION_PATH = '/reg';
+const STATEMENT_ENVELOPE = ['iss', 'iat', 'exp', 'nbf', 'jti', 'aud'];
+
+async function readJsonBody(ctx) {
+  const chunks = [];
+  for await (const chunk of ctx.req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  try { return { raw, json: JSON.parse(raw) }; } catch { return { raw, json: undefined }; }
+}
+
+async function applySoftwareStatement(ctx) {
+  const { raw, json } = await readJsonBody(ctx);
+  // oidc-provider reads an already consumed body from req.body
+  ctx.req.body = raw;
+  const statement = json?.software_statement;
+  if (statement === undefined) return undefined;
+  const refuse = (error, description) => {
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error, error_description: description };
+    return ctx.body;
+  };
+  let unverified;
+  try {
+    unverified = jose.decodeJwt(String(statement));
+  } catch {
+    return refuse('invalid_software_statement', 'software_statement is not a JWT');
+  }
+  if (unverified.iss !== TRUSTED_ISSUER) {
+    return refuse('unapproved_software_statement', `software statements of ${unverified.iss} are not accepted`);
+  }
+  let payload;
+  try {
+    ({ payload } = await jose.jwtVerify(String(statement), TRUSTED_ISSUER_JWKS, { issuer: TRUSTED_ISSUER }));
+  } catch (err) {
+    return refuse('invalid_software_statement', `software_statement verification failed: ${err.code || err.message}`);
+  }
+  const { software_statement: _, ...metadata } = json;
+  for (const claim of STATEMENT_ENVELOPE) delete payload[claim];
+  ctx.req.body = JSON.stringify({ ...metadata, ...payload });
+  return undefined;
+}
+
 // RFC 8705 section 5: endpoints with an alias on the mTLS listener.
 const MTLS_ALIASED = [
   'token_endpoint', 'revocation_endpoint', 'introspection_endpoint', 'userinfo_endpoint',
@@ -1350,6 +1403,9 @@ provider.use(async (ctx, next) => {
   if (ctx.path === STATS_PATH) {
     tokenStats(ctx);
     return;
+  }
+  if (ctx.method === 'POST' && ctx.path === REGISTRATION_PATH && ctx.is('application/json')) {
+    if (await applySoftwareStatement(ctx)) return;
   }
   if (INTERACTIONS !== 'dev' && ctx.method === 'GET' && /^\/interaction\/[^/]+$/.test(ctx.path)) {
     try {
@@ -1455,6 +1511,8 @@ function writeContract() {
     registration: {
       initial_access_token: REGISTRATION_IAT || null,
       rotate_registration_access_token: REGISTRATION_ROTATE,
+      // software statements must be signed by this issuer (files.trusted_issuer_jwk)
+      software_statement_issuer: TRUSTED_ISSUER,
     },
     server_encryption_kids: KEYS.serverEnc.map((k) => k.kid),
     fapi2_clients: [...FAPI2_CLIENTS].filter((id) => CLIENT_BY_ID.has(id)),
