@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import requests
@@ -11,14 +10,10 @@ from jwskate import Jwk
 from requests_oauth2client.api_client import ApiClient
 from requests_oauth2client.auth import OAuth2ClientCredentialsAuth
 from requests_oauth2client.client import OAuth2Client
+from requests_oauth2client.client_authentication import PrivateKeyJwt
+from requests_oauth2client.vendor_specific._hosts import host_name
 
 __all__ = ["Auth0"]
-
-# A DNS host name: dot-separated labels of letters, digits and inner hyphens.
-_HOST_NAME = re.compile(
-    r"(?=.{1,253}\Z)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\Z",
-    re.IGNORECASE | re.ASCII,
-)
 
 # Region suffixes of tenant names that live under `auth0.com` (`mytenant.eu` is `mytenant.eu.auth0.com`).
 _REGIONS = (".eu", ".us", ".au", ".jp")
@@ -60,22 +55,34 @@ class Auth0:
             >>> Auth0.tenant("login.example.com")
             'login.example.com'
         """
-        if not isinstance(tenant, str) or not tenant:
-            msg = "You must specify a tenant name."
-            raise ValueError(msg)
-        if "://" in tenant:
-            scheme, _, tenant = tenant.partition("://")
-            if scheme.lower() != "https":
-                msg = f"Invalid tenant: Auth0 tenants are only reachable over https, not '{scheme}'."
-                raise ValueError(msg)
-        if tenant.endswith("/"):
-            tenant = tenant[:-1]
-        if not _HOST_NAME.match(tenant):
-            msg = f"Invalid tenant '{tenant}': it must be a tenant name or a domain name."
-            raise ValueError(msg)
+        tenant = host_name(tenant, "tenant name")
         if "." not in tenant or tenant.lower().endswith(_REGIONS):
             tenant = f"{tenant}.auth0.com"
         return tenant
+
+    @classmethod
+    def issuer(cls, tenant: str) -> str:
+        """Return the issuer identifier of an Auth0 tenant, as Auth0 publishes it: `https://<tenant>/`.
+
+        Auth0 puts this value, with its trailing `/`, in its metadata and in the `iss` of the ID Tokens it
+        issues. Use it to build a client from the tenant's metadata, for sign-in with ID Tokens:
+        `OAuth2Client.from_discovery_endpoint(issuer=Auth0.issuer("mytenant.eu"), ...)`. (The client made by
+        `client()` keeps the issuer `https://<tenant>`, without `/`, for compatibility.)
+
+        Args:
+            tenant: the tenant name or domain name, as accepted by `tenant()`.
+
+        Returns:
+            the issuer, e.g. `https://mytenant.eu.auth0.com/`.
+
+        Raises:
+            ValueError: if the tenant is invalid.
+
+        Example:
+            >>> Auth0.issuer("mytenant.eu")
+            'https://mytenant.eu.auth0.com/'
+        """
+        return f"https://{cls.tenant(tenant)}/"
 
     @classmethod
     def client(
@@ -89,10 +96,13 @@ class Auth0:
         session: requests.Session | None = None,
         **kwargs: Any,
     ) -> OAuth2Client:
-        """Create an `OAuth2Client` for an Auth0 tenant.
+        """Create an `OAuth2Client` for an Auth0 tenant, without fetching its metadata.
 
         The issuer is `https://<tenant>`, with the endpoints `/oauth/token`, `/authorize`, `/oauth/revoke`,
-        `/userinfo` and the keys at `/.well-known/jwks.json`.
+        `/userinfo` and the keys at `/.well-known/jwks.json`. That issuer has no trailing `/`, while Auth0's ID
+        Tokens carry `https://<tenant>/`: for sign-in (ID Tokens), build the client from the metadata with
+        `OAuth2Client.from_discovery_endpoint(issuer=Auth0.issuer(tenant), ...)`. With `private_jwk`, client
+        assertions have the audience Auth0 documents, `https://<tenant>/`.
 
         Args:
             tenant: the tenant name or domain name, as accepted by `tenant()`.
@@ -110,6 +120,10 @@ class Auth0:
             ValueError: if the tenant is invalid.
         """
         issuer = f"https://{cls.tenant(tenant)}"
+        if private_jwk is not None and auth is None and client_id is not None and client_secret is None:
+            # Auth0 documents the tenant URL, with its trailing `/`, as the audience of client assertions
+            auth = PrivateKeyJwt(client_id, private_jwk, aud=f"{issuer}/")
+            client_id = private_jwk = None
         return OAuth2Client(
             token_endpoint=f"{issuer}/oauth/token",
             auth=auth,

@@ -49,7 +49,7 @@ def test_auth0_tenant(tenant: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("tenant", "message"),
     [
-        ("", "You must specify a tenant name"),
+        ("", "You must specify the tenant name"),
         ("http://mytenant.eu.auth0.com", "only reachable over https"),
         ("ftp://mytenant", "only reachable over https"),
         ("mytenant.eu.auth0.com/path", "Invalid tenant"),
