@@ -32,22 +32,36 @@ The documentation examples (README.md and docs/**/*.md) talk to an Authorization
 - `time.sleep` is patched to record the requested durations (in the `sleeps` list fixture) without waiting, so
   polling examples (device authorization, CIBA) run instantly.
 
+- `providers`: fake Keycloak, Okta (org and `default` authorization servers), Entra ID, Google, Cognito and Auth0
+  servers, each serving a copy of the metadata that provider publishes (`tests/fixtures/metadata/`), at the real
+  provider's URLs with made-up tenants: `https://sso.example.com/realms/myrealm`, `https://dev-123456.okta.com`,
+  `https://login.microsoftonline.com/aaaabbbb-0000-cccc-1111-dddd2222eeee/v2.0`, `https://accounts.google.com`,
+  `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123` (domain `myapp`),
+  `https://mytenant.eu.auth0.com/`.
+
+- `unreachable_host`: `https://unreachable.example.com/` cannot be reached (`requests.ConnectionError`), as a
+  host whose name does not resolve.
+
 - `http_mock` is the `requests_mock.Mocker` itself (to add routes or inspect `request_history`);
-  `make_fake_as(issuer, paths=...)` installs one more fake AS with another issuer and paths on the same mocker.
+  `make_fake_as(issuer, paths=...)` installs one more fake AS with another issuer and paths on the same mocker,
+  `make_fake_as(metadata=document)` one that serves a copy of a real provider's metadata.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
+import requests
 import requests_mock
 
 from tests.docs.fake_as import FakeAuthorizationServer
+from tests.fixtures import provider_metadata
 
 
 @pytest.fixture
@@ -71,26 +85,31 @@ def make_fake_as(
 ) -> Callable[..., FakeAuthorizationServer]:
     """A factory installing fake Authorization Servers on `http_mock`; the browser goes to the last one."""
     servers: list[FakeAuthorizationServer] = []
+    callbacks: list[str] = []  # the redirect URLs the browser got, the last one is what the user pastes
 
     def browser_open(url: str, *args: Any, **kwargs: Any) -> bool:
         for server in reversed(servers):
-            if url.startswith(server.endpoints.get("authorization_endpoint", "\0")):
-                server.authorize(url)
+            if url.split("?", maxsplit=1)[0] == server.endpoints.get("authorization_endpoint"):
+                callbacks.append(server.authorize(url))
                 return True
         raise AssertionError(f"webbrowser.open() called with an unexpected URL: {url}")
 
     def fake_input(prompt: object = "") -> str:
-        for server in reversed(servers):
-            if server.last_callback is not None:
-                return server.last_callback
-        raise AssertionError("input() called before any authorization request was sent to the browser")
+        if not callbacks:
+            raise AssertionError("input() called before any authorization request was sent to the browser")
+        return callbacks[-1]
 
     monkeypatch.setattr(webbrowser, "open", browser_open)
     monkeypatch.setattr(builtins, "input", fake_input)
 
-    def factory(issuer: str = "https://as.example.com", **kwargs: Any) -> FakeAuthorizationServer:
-        server = FakeAuthorizationServer(issuer, **kwargs).install(http_mock)
-        servers.append(server)
+    def factory(
+        issuer: str = "https://as.example.com", *, metadata: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> FakeAuthorizationServer:
+        if metadata is not None:
+            server = FakeAuthorizationServer.from_metadata(metadata, **kwargs)
+        else:
+            server = FakeAuthorizationServer(issuer, **kwargs)
+        servers.append(server.install(http_mock))
         return server
 
     return factory
@@ -100,3 +119,22 @@ def make_fake_as(
 def fake_as(make_fake_as: Callable[..., FakeAuthorizationServer], sleeps: list[float]) -> FakeAuthorizationServer:
     """The fake Authorization Server at https://as.example.com, with its API at https://api.example.com/."""
     return make_fake_as()
+
+
+# the providers of docs/usage/providers.md, each a fake AS serving a copy of the provider's metadata
+PROVIDERS = ("keycloak", "okta_org", "okta_default", "entra_tenant", "google", "cognito", "auth0")
+
+
+@pytest.fixture
+def providers(make_fake_as: Callable[..., FakeAuthorizationServer]) -> dict[str, FakeAuthorizationServer]:
+    """Fake Keycloak, Okta, Entra ID, Google, Cognito and Auth0 servers, by name of their metadata fixture."""
+    return {name: make_fake_as(metadata=provider_metadata(name), api_url=None) for name in PROVIDERS}
+
+
+@pytest.fixture
+def unreachable_host(http_mock: requests_mock.Mocker) -> str:
+    """`https://unreachable.example.com/`: every request to it fails as when the host cannot be reached."""
+    url = "https://unreachable.example.com/"
+    error = requests.ConnectionError("Failed to resolve 'unreachable.example.com' (Name or service not known)")
+    http_mock.register_uri(requests_mock.ANY, re.compile("^" + re.escape(url)), exc=error)
+    return url

@@ -12,7 +12,8 @@ Usage:
         ...                                          # use the library against https://as.example.com/...
         callback = fake_as.authorize(az_request.uri) # what the user's browser would get back
 
-Endpoints (relative to the issuer, override with `paths=`):
+Endpoints (relative to the issuer, override with `paths=`, or serve a real provider's document with
+`FakeAuthorizationServer.from_metadata(document)`):
 
 | name                                     | path                     | method   |
 |------------------------------------------|--------------------------|----------|
@@ -38,18 +39,21 @@ Behaviour:
   `refresh_token` (rotated at each use), `password`, `urn:ietf:params:oauth:grant-type:token-exchange`,
   `urn:ietf:params:oauth:grant-type:jwt-bearer`, `urn:ietf:params:oauth:grant-type:device_code` and
   `urn:openid:params:grant-type:ciba` (both answer `authorization_pending` `pending_polls` times, then a token).
-  With `lenient=True` (the default), codes, refresh tokens, device codes and auth_req_ids that this AS did not
-  issue are accepted too (documentation shows made-up values), without ID Token.
+  With `lenient=True` (the default), codes, refresh tokens, device codes, auth_req_ids and access tokens that this
+  AS did not issue are accepted too (documentation shows made-up values), without ID Token.
 - A `DPoP` proof header (RFC 9449) is verified (typ, signature with the embedded key, htm, htu, iat, jti) and
   makes the token `token_type=DPoP`, bound to the proof key. `require_dpop_nonce=True` makes the token endpoint
   ask for a nonce first (`use_dpop_nonce`).
 - `authorize(uri)` plays the user's browser at the authorization endpoint: it reads the request (plain, `request`
   (JAR) or `request_uri` (PAR)), records a code and returns the redirect URL with `code`, `state` and `iss`
-  (RFC 9207), or a JARM `response` JWT when `response_mode` ends with `jwt`. `authorize(uri, error="...")`
+  (RFC 9207, when the metadata has `authorization_response_iss_parameter_supported`), or a JARM `response` JWT
+  when `response_mode` ends with `jwt`. `authorize(uri, error="...")`
   returns an error redirect instead. The last redirect URL is kept in `last_callback`.
-- The API at `api_url` (`https://api.example.com/`) answers any method with JSON describing the request
-  (`method`, `path`, `query`, `authorization_scheme`, `form`, `json`); a path ending in `/status/<code>` answers
-  with that status code.
+- The API at `api_url` (`https://api.example.com/`) is an orders API that answers like a real one (see
+  `tests/docs/fake_api.py`), and requires an access token of this AS (`check_access_token`).
+- `install_echo_api(mocker, base_url)` serves, instead, an API that answers any method with JSON describing the
+  request (`method`, `path`, `query`, `authorization_scheme`, `form`, `json`); a path ending in `/status/<code>`
+  answers with that status code. Tests use it to see what was sent.
 
 Everything the fake AS issued is in `access_tokens`, `refresh_tokens` and `codes`; revoked tokens are in `revoked`,
 used codes and refresh tokens in `used`.
@@ -69,6 +73,8 @@ from urllib.parse import parse_qs, parse_qsl, unquote_plus, urlencode, urlsplit
 
 import requests_mock
 from jwskate import Jwk, JwkSet, Jwt, SignedJwt
+
+from tests.docs.fake_api import OrdersApi
 
 DEFAULT_ISSUER = "https://as.example.com"
 DEFAULT_API_URL = "https://api.example.com/"
@@ -132,15 +138,17 @@ class FakeAuthorizationServer:
     """A fake Authorization Server (see the module docstring for what it does).
 
     Args:
-        issuer: the issuer identifier; endpoints live under it.
-        paths: endpoint paths relative to the issuer, overriding `DEFAULT_PATHS` (a value of None removes one).
-        api_url: the base URL of the fake API.
+        issuer: the issuer identifier; endpoints live under it (a trailing `/` is kept in `iss`, as Auth0 does).
+        paths: endpoint paths relative to the issuer, or absolute URLs, overriding `DEFAULT_PATHS` (a value of
+            None removes one).
+        api_url: the base URL of the fake orders API (see `install_orders_api`).
         clients: registered clients and their secrets; unknown clients are accepted (no secret check).
         lenient: accept codes, refresh tokens, device codes and auth_req_ids that this AS did not issue.
         pending_polls: how many `authorization_pending` answers a device code / auth_req_id gets before a token.
         require_dpop_nonce: make the token endpoint require a DPoP nonce.
         expires_in: lifetime of the access tokens, in seconds.
         issue_id_tokens: include an ID Token in token responses when `openid` was requested.
+        metadata: the metadata document to serve instead of the generated one (see `from_metadata`).
     """
 
     def __init__(
@@ -155,10 +163,17 @@ class FakeAuthorizationServer:
         require_dpop_nonce: bool = False,
         expires_in: int = 3600,
         issue_id_tokens: bool = True,
+        metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self.issuer = issuer.rstrip("/")
+        self.issuer = issuer
+        self.base_url = issuer.rstrip("/")
         merged = {**DEFAULT_PATHS, **(paths or {})}
-        self.endpoints: dict[str, str] = {name: self.issuer + path for name, path in merged.items() if path}
+        self.endpoints: dict[str, str] = {
+            name: path if path.startswith(("https://", "http://")) else self.base_url + path
+            for name, path in merged.items()
+            if path
+        }
+        self.metadata = dict(metadata) if metadata is not None else None
         self.api_url = api_url
         self.clients = dict(clients or {})
         self.lenient = lenient
@@ -179,9 +194,21 @@ class FakeAuthorizationServer:
 
     # ----------------------------------------------------------------------------------------------- metadata
 
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any], **kwargs: Any) -> FakeAuthorizationServer:
+        """A fake AS that serves `metadata` (a copy of a real provider's document) at its endpoints.
+
+        The issuer and every endpoint the document names are the fake's; endpoints the document does not name do
+        not exist. RFC 9207 `iss` is sent in authorization responses only when the document says so.
+        """
+        paths = {name: metadata.get(name) for name in DEFAULT_PATHS}
+        return cls(str(metadata["issuer"]), paths=paths, metadata=metadata, **kwargs)
+
     @property
     def discovery_document(self) -> dict[str, Any]:
         """The AS metadata document (RFC 8414 / OpenID Connect Discovery)."""
+        if self.metadata is not None:
+            return dict(self.metadata)
         return {
             "issuer": self.issuer,
             **self.endpoints,
@@ -239,20 +266,25 @@ class FakeAuthorizationServer:
         for url in self.discovery_urls:
             mocker.get(url, json=lambda request, context: self.discovery_document)
         if self.api_url:
-            self.install_api(mocker, self.api_url)
+            self.install_orders_api(mocker, self.api_url)
         return self
 
-    def install_api(self, mocker: requests_mock.Mocker, base_url: str) -> None:
+    def install_orders_api(self, mocker: requests_mock.Mocker, base_url: str) -> None:
+        """Serve the orders API (see the module docstring) under `base_url`, accepting tokens of this AS."""
+        api = OrdersApi(self.check_access_token)
+        mocker.register_uri(requests_mock.ANY, re.compile("^" + re.escape(base_url)), text=self._wrap(api.handle))
+
+    def install_echo_api(self, mocker: requests_mock.Mocker, base_url: str) -> None:
         """Serve the echo API (see the module docstring) under `base_url`, accepting tokens of this AS."""
-        mocker.register_uri(requests_mock.ANY, re.compile("^" + re.escape(base_url)), text=self._wrap(self._api))
+        mocker.register_uri(requests_mock.ANY, re.compile("^" + re.escape(base_url)), text=self._wrap(self._echo))
 
     @property
     def discovery_urls(self) -> list[str]:
         """The URLs at which the metadata document is served (OIDC and RFC 8414 locations)."""
-        parts = urlsplit(self.issuer)
+        parts = urlsplit(self.base_url)
         origin = f"{parts.scheme}://{parts.netloc}"
         path = parts.path.strip("/")
-        urls = [f"{self.issuer}/.well-known/openid-configuration"]
+        urls = [f"{self.base_url}/.well-known/openid-configuration"]
         urls.append(f"{origin}/.well-known/oauth-authorization-server" + (f"/{path}" if path else ""))
         return urls
 
@@ -572,22 +604,27 @@ class FakeAuthorizationServer:
             body["cnf"] = {"jkt": info["jkt"]}
         return 200, body, {}
 
-    def _bearer_or_dpop_token(self, request: Any, url: str) -> str:
+    def check_access_token(self, request: Any, url: str) -> str:
+        """Check the access token of a request to a resource (and its DPoP proof); return its subject.
+
+        Raises:
+            OAuthError: `invalid_token` (a `401` answer) without a token of this AS, or with a revoked one.
+        """
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("bearer", "dpop") or not token:
             raise OAuthError("invalid_token", "missing access token", 401, {"WWW-Authenticate": "Bearer"})
-        if token in self.revoked:
-            raise OAuthError("invalid_token", "revoked access token", 401, {"WWW-Authenticate": "Bearer"})
         info = self.access_tokens.get(token)
+        if token in self.revoked or (info is None and not self.lenient):
+            raise OAuthError("invalid_token", "unknown or revoked access token", 401, {"WWW-Authenticate": "Bearer"})
         if scheme.lower() == "dpop" or (info and info.get("jkt")):
             jkt = self._check_dpop(request, url, access_token=token)
             if jkt is None or (info is not None and info.get("jkt") != jkt):
                 raise OAuthError("invalid_token", "DPoP binding mismatch", 401, {"WWW-Authenticate": "DPoP"})
-        return token
+        return str(info["sub"]) if info is not None else USER["sub"]
 
     def _userinfo(self, request: Any) -> tuple[int, Any, dict[str, str]]:
-        self._bearer_or_dpop_token(request, self.endpoints["userinfo_endpoint"])
+        self.check_access_token(request, self.endpoints["userinfo_endpoint"])
         return 200, dict(USER), {}
 
     def _device_authorization(self, request: Any) -> tuple[int, Any, dict[str, str]]:
@@ -596,7 +633,7 @@ class FakeAuthorizationServer:
         device_code = "dc-" + secrets.token_urlsafe(16)
         user_code = "WDJB-MJHT"
         self.polls[device_code] = 0
-        verification_uri = self.issuer + "/device"
+        verification_uri = self.base_url + "/device"
         body = {
             "device_code": device_code,
             "user_code": user_code,
@@ -639,12 +676,12 @@ class FakeAuthorizationServer:
         self.pushed_requests[request_uri] = params
         return 201, {"request_uri": request_uri, "expires_in": 60}, {}
 
-    def _api(self, request: Any) -> tuple[int, Any, dict[str, str]]:
+    def _echo(self, request: Any) -> tuple[int, Any, dict[str, str]]:
         parts = urlsplit(request.url)
         match = re.search(r"/status/(\d{3})$", parts.path)
         header = request.headers.get("Authorization")
         if header is not None and header.split(" ")[0].lower() == "dpop":
-            self._bearer_or_dpop_token(request, request.url)
+            self.check_access_token(request, request.url)
         body: dict[str, Any] = {
             "method": request.method,
             "path": parts.path,
@@ -715,7 +752,8 @@ class FakeAuthorizationServer:
             response["code"] = code
         if "state" in params:
             response["state"] = params["state"]
-        response["iss"] = self.issuer
+        if self.discovery_document.get("authorization_response_iss_parameter_supported"):
+            response["iss"] = self.issuer
         if params.get("response_mode", "").endswith("jwt"):
             now = int(time.time())
             claims = {**response, "aud": params["client_id"], "exp": now + 300, "iat": now}

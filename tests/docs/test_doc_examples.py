@@ -6,8 +6,10 @@ Convention for documentation authors:
 - the blocks of one page run in order and share one namespace, so a page reads as one program;
 - a block whose first line is `# notest` is shown but not run (keep that for the rare example that cannot
   run here, e.g. one that needs a real web server);
-- examples talk to `https://as.example.com/...` (the fake AS) and `https://api.example.com/...` (the fake API);
-  any other URL fails the test (see tests/docs/conftest.py for what the fake AS answers).
+- examples talk to `https://as.example.com/...` (the fake AS), `https://api.example.com/...` (the fake orders
+  API), the fake providers of docs/usage/providers.md (Keycloak, Okta, Entra ID, Google, Cognito, Auth0, serving
+  copies of their real metadata) and `https://unreachable.example.com/` (a host that cannot be reached); any other
+  URL fails the test (see tests/docs/conftest.py for what each of them answers).
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ def test_extraction_keeps_order_and_skips_notest(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(page.relative_to(REPO_ROOT)) for page in PAGES])
+@pytest.mark.usefixtures("providers", "unreachable_host")
 def test_page_examples(page: Path, fake_as: FakeAuthorizationServer) -> None:
     """Run every python block of a page, in order, in one namespace, against the fake AS."""
     namespace: dict[str, object] = {"__name__": "__doc_example__"}

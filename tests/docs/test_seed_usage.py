@@ -45,7 +45,7 @@ def seed_as(make_fake_as: Callable[..., FakeAuthorizationServer], sleeps: list[f
 def apis(http_mock: requests_mock.Mocker, seed_as: FakeAuthorizationServer) -> None:
     """The APIs of the document, echoing requests as JSON."""
     for base in ("https://my.protected.api/", "https://myapi.local/", "https://your.protected.api/"):
-        seed_as.install_api(http_mock, base)
+        seed_as.install_echo_api(http_mock, base)
 
 
 def form_of(request: Any) -> dict[str, list[str]]:
@@ -785,15 +785,16 @@ def test_api_client_with_session() -> None:
 def test_auth0(http_mock: requests_mock.Mocker, make_fake_as: Callable[..., FakeAuthorizationServer]) -> None:
     from requests_oauth2client.vendor_specific import Auth0
 
-    make_fake_as(
+    server = make_fake_as(
         "https://mytenant.eu.auth0.com",
         paths={
             "token_endpoint": "/oauth/token",
             "revocation_endpoint": "/oauth/revoke",
             "jwks_uri": "/.well-known/jwks.json",
         },
-        api_url="https://mytenant.eu.auth0.com/api/v2/",
+        api_url=None,
     )
+    server.install_echo_api(http_mock, "https://mytenant.eu.auth0.com/api/v2/")
     a0client = Auth0.client("mytenant.eu", client_id="client_id", client_secret="client_secret")
     token = a0client.client_credentials(audience="audience")
     request = http_mock.last_request
