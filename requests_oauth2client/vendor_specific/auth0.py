@@ -122,7 +122,7 @@ class Auth0:
         issuer = f"https://{cls.tenant(tenant)}"
         if private_jwk is not None and auth is None and client_id is not None and client_secret is None:
             # Auth0 documents the tenant URL, with its trailing `/`, as the audience of client assertions
-            auth = PrivateKeyJwt(client_id, private_jwk, aud=f"{issuer}/")
+            auth = PrivateKeyJwt(client_id, private_jwk, aud=cls.issuer(tenant))
             client_id = private_jwk = None
         return OAuth2Client(
             token_endpoint=f"{issuer}/oauth/token",
