@@ -17,27 +17,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jwskate import JwkSet
 
 from ._client_part import ClientPart
+from ._metadata import jwks_from_document
 from ._transport import get_json_document
 from .enums import Endpoints
-from .exceptions import InvalidDiscoveryDocument
 
-__all__ = ["DEFAULT_JWKS_REFRESH_COOLDOWN", "AuthorizationServerKeys", "RefreshCooldown", "checked_jwks"]
+__all__ = ["DEFAULT_JWKS_REFRESH_COOLDOWN", "AuthorizationServerKeys", "RefreshCooldown"]
 
 DEFAULT_JWKS_REFRESH_COOLDOWN = 60.0
 """Seconds that must pass between two JWKS refreshes triggered by ID Token validation, by default."""
 
 T = TypeVar("T")
-
-
-def checked_jwks(jwks: dict[str, Any] | None, context: object) -> dict[str, Any]:
-    """Return a JSON Web Key Set document, or raise when it is not one.
-
-    Raises:
-        InvalidDiscoveryDocument: when `jwks` has no `keys` list.
-    """
-    if jwks is None or not isinstance(jwks.get("keys"), list):
-        raise InvalidDiscoveryDocument("The jwks_uri did not return a JSON Web Key Set.", context)
-    return jwks
 
 
 class RefreshCooldown:
@@ -99,13 +88,14 @@ class AuthorizationServerKeys(ClientPart):
 
         Raises:
             MissingEndpointUri: when this client has no `jwks_uri`.
-            requests.HTTPError: when the endpoint answers with an error status.
+            DiscoveryHTTPError: when the endpoint answers with an error status (a `requests.HTTPError` too).
+            DiscoveryRedirectError: when the endpoint redirects to another origin.
             InvalidDiscoveryDocument: when the answer is not a JSON Web Key Set.
         """
-        document = get_json_document(
-            self.session, Endpoints.JWKS, self._endpoint(Endpoints.JWKS), **(requests_kwargs or {})
+        url = self._endpoint(Endpoints.JWKS)
+        fetched = jwks_from_document(
+            get_json_document(self.session, Endpoints.JWKS, url, **(requests_kwargs or {})), url
         )
-        fetched = JwkSet(checked_jwks(document, document))
         keys = self.authorization_server_jwks
         # One assignment swaps the whole content: a validation running in another thread reads either the old
         # keys or the new ones, never an empty or half-filled set.
@@ -125,7 +115,7 @@ class AuthorizationServerKeys(ClientPart):
 
         Raises:
             MissingEndpointUri: when this client has no `jwks_uri`.
-            requests.HTTPError: when the endpoint answers with an error status.
+            DiscoveryHTTPError: when the endpoint answers with an error status (a `requests.HTTPError` too).
             InvalidDiscoveryDocument: when the answer is not a JSON Web Key Set.
         """
         self._jwks_refresh.run(self.update_authorization_server_public_keys, self.jwks_refresh_cooldown)

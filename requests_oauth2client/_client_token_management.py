@@ -6,22 +6,24 @@ methods; they only assemble parameters and parse answers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
 
 from ._client_part import ClientPart
-from ._transport import json_body, raise_endpoint_error, send_to_endpoint
+from ._transport import json_body, raise_endpoint_error, read_json_object, send_to_endpoint
 from .enums import Endpoints
 from .exceptions import (
     IntrospectionError,
     InvalidUserinfoResponse,
+    MismatchingUserinfoSubject,
     MissingRefreshToken,
     RevocationError,
     UnknownIntrospectionError,
     UnknownTokenType,
 )
-from .tokens import BearerToken
+from .tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
     from .dpop import DPoPKey
@@ -35,27 +37,46 @@ class TokenManagementEndpoints(ClientPart):
     def userinfo(self, access_token: BearerToken | str) -> Any:
         """Call the UserInfo endpoint with an access token and return its decoded JSON answer.
 
+        When the token carries an ID Token, the `sub` of the answer must be the ID Token's (OpenID Connect
+        Core §5.3.2): an answer about another user is refused.
+
         Raises:
             requests.HTTPError: when the endpoint answers with an error status.
-            InvalidUserinfoResponse: when the answer is not JSON.
+            InvalidUserinfoResponse: when the answer is not a JSON object.
+            MismatchingUserinfoSubject: when its `sub` is not the `sub` of the token's ID Token.
+            UnexpectedRedirect: when the endpoint answers with a redirect (never followed).
         """
         if not isinstance(access_token, BearerToken):
             access_token = BearerToken(access_token)
+        id_token = access_token.id_token
+        subject = id_token.claims.get("sub") if isinstance(id_token, IdToken) else None
+
+        def on_success(response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+            userinfo = self.parse_userinfo_response(response, dpop_key=dpop_key)
+            if isinstance(subject, str) and (not isinstance(userinfo, Mapping) or userinfo.get("sub") != subject):
+                received = userinfo.get("sub") if isinstance(userinfo, Mapping) else None
+                raise MismatchingUserinfoSubject(response, self, received, subject)
+            return userinfo
+
         return send_to_endpoint(
             self,
             Endpoints.USER_INFO,
             self._endpoint(Endpoints.USER_INFO),
             auth=access_token,
-            on_success=self.parse_userinfo_response,
+            on_success=on_success,
             on_failure=self.on_userinfo_error,
         )
 
     def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
-        """Decode a UserInfo response (JSON)."""
-        try:
-            return json_body(resp)
-        except ValueError as exc:
-            raise InvalidUserinfoResponse(resp, self, "the UserInfo response is not JSON") from exc
+        """Decode a UserInfo response: a JSON object.
+
+        Raises:
+            InvalidUserinfoResponse: when the body is not a JSON object.
+        """
+        userinfo = read_json_object(resp)
+        if userinfo is None:
+            raise InvalidUserinfoResponse(resp, self, "the UserInfo response is not a JSON object")
+        return userinfo
 
     def on_userinfo_error(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Raise `requests.HTTPError` for a UserInfo error response."""

@@ -1,18 +1,19 @@
 """The HTTP side of DPoP: URLs, nonces and `WWW-Authenticate` challenges, and the resource-server nonce retry.
 
-Pure helpers for [requests_oauth2client.dpop][]: the `htu` of a URL and its origin (cached, computed with the
-standard library on the hot path), the syntax of `DPoP-Nonce` values, the parsing of the `DPoP` challenge, and
-the response hook that `DPoPToken` registers on each request.
+Pure helpers for [requests_oauth2client.dpop][]: the `htu` of a URL (cached, computed with the standard library on
+the hot path), the syntax of `DPoP-Nonce` values, the parsing of the `DPoP` challenge, and the response hook that
+`DPoPToken` registers on each request. Origins are computed in `_origins`.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from requests.cookies import extract_cookies_to_jar
+
+from ._origins import forget_credentials_before_leaving, htu_and_origin, origin_of, response_origin
 
 if TYPE_CHECKING:
     import requests
@@ -32,36 +33,9 @@ _PARAM = re.compile(rf'({_TCHARS})\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]+)')
 _MAX_CHALLENGE_LENGTH = 8192
 
 
-@lru_cache(maxsize=512)
-def htu_and_origin(url: str) -> tuple[str, str]:
-    """Return the `htu` for a URL (query, fragment and userinfo removed) and its origin (`scheme://host:port`)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # e.g. an invalid port or IPv6 literal: still never send the query or fragment
-        return url.split("#", 1)[0].split("?", 1)[0], ""
-    netloc = parts.netloc.rpartition("@")[2]
-    if not parts.scheme and not netloc:
-        return parts.path, ""
-    htu = f"{parts.scheme}://{netloc}{parts.path}"
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None:
-        port = {"https": 443, "http": 80}.get(scheme)
-    origin = f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
-    return htu, origin
-
-
 def htu_of(url: str) -> str:
     """Return the `htu` claim for a URL: without query, fragment and userinfo."""
     return htu_and_origin(url)[0]
-
-
-def origin_of(url: str) -> str:
-    """Return the origin of a URL, `scheme://host:port`, under which resource-server nonces are kept."""
-    return htu_and_origin(url)[1]
 
 
 def comparable_htu(url: str) -> str:
@@ -86,13 +60,6 @@ def valid_nonce(value: object) -> str | None:
     return None
 
 
-def response_origin(response: requests.Response) -> str | None:
-    """Return the origin of the request that a response answers, or None when it is unknown."""
-    request = getattr(response, "request", None)
-    url = getattr(request, "url", None) or getattr(response, "url", None)
-    return origin_of(url) if isinstance(url, str) and url else None
-
-
 def dpop_challenge(www_authenticate: str | None) -> dict[str, str] | None:
     """Return the auth-params of the `DPoP` challenge in a `WWW-Authenticate` header, or None if there is none."""
     if not www_authenticate or len(www_authenticate) > _MAX_CHALLENGE_LENGTH:
@@ -114,10 +81,15 @@ class RsNonceRetry:
     asking for a nonce (`error="use_dpop_nonce"`, no error code, or another error with a new nonce), it sends the
     request again, once, with a fresh proof carrying the nonce, through the same connection (as `requests`' digest
     auth does), and returns the retry's response as it is, with the 401 in its `history`.
+
+    The token and its proofs stay within the origin the request was sent to: a redirect to another origin is
+    followed without the `Authorization` and `DPoP` headers, and a 401 from another origin is never answered
+    with a retry.
     """
 
     def __init__(self, token: DPoPToken, request: requests.PreparedRequest) -> None:
         self.token = token
+        self.origin = origin_of(request.url or "")
         self.retried = False
         self.body_position: int | None = None
         body = request.body
@@ -144,7 +116,8 @@ class RsNonceRetry:
 
     def __call__(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         key = self.token.dpop_key
-        if response.status_code != 401 or self.retried:
+        forget_credentials_before_leaving(response, self.origin, ("Authorization", self.token.DPOP_HEADER))
+        if response.status_code != 401 or self.retried or response_origin(response) != self.origin:
             key.update_rs_nonce(response)
             return response
         params = dpop_challenge(response.headers.get("WWW-Authenticate"))

@@ -3,7 +3,11 @@
 `send_to_endpoint()` sends a request to an AS endpoint with the client authentication, adds a DPoP proof when a
 DPoP key is in play, retries when the AS asks for a DPoP nonce (a bounded number of times), then hands the
 response to a success or an error handler. `raise_endpoint_error()` turns an error response into the exception
-that the `error` code maps to. Everything else in the library builds parameters and parses results.
+that the `error` code maps to. `get_json_document()` fetches the public documents of the AS (metadata, keys).
+Everything else in the library builds parameters and parses results.
+
+Redirects: requests to AS endpoints carry credentials and never follow a redirect (a 3xx answer raises
+`UnexpectedRedirect`, nothing is sent again); public documents follow redirects within their origin only.
 """
 
 from __future__ import annotations
@@ -16,7 +20,17 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import requests
 
-from .exceptions import EndpointError, InvalidTokenResponse, OAuth2Error, UseDPoPNonce
+from ._dpop_errors import InvalidUseDPoPNonceResponse
+from ._origins import redirect_location, same_origin
+from .exceptions import (
+    DiscoveryHTTPError,
+    DiscoveryRedirectError,
+    EndpointError,
+    InvalidTokenResponse,
+    OAuth2Error,
+    UnexpectedRedirect,
+    UseDPoPNonce,
+)
 
 if TYPE_CHECKING:
     from .dpop import DPoPKey
@@ -27,6 +41,9 @@ T = TypeVar("T")
 
 MAX_DPOP_NONCE_ATTEMPTS = 3
 """How many times a request is sent at most when the AS keeps asking for a new DPoP nonce."""
+
+MAX_DOCUMENT_REDIRECTS = 5
+"""How many redirects (within the document's origin) a GET of a public AS document follows at most."""
 
 
 class EndpointClient(Protocol):
@@ -135,19 +152,21 @@ def send_to_endpoint(
         client: the client sending the request (its `session`, `auth` and `exception_classes` are used).
         endpoint: the endpoint name, for logs.
         url: the endpoint URL.
-        on_success: called as `on_success(response, dpop_key=dpop_key)` for a response with status < 400.
-        on_failure: called the same way otherwise; it is expected to raise.
+        on_success: called as `on_success(response, dpop_key=dpop_key)` for a response with a 2xx status.
+        on_failure: called the same way for a 4xx or 5xx status; it is expected to raise.
         method: the HTTP method.
         data: the form parameters; None values are left out.
         auth: True for the client authentication, False or None for none, or a specific auth handler.
         dpop_key: a DPoP key whose proof goes in a `DPoP` header.
         timeout: the request timeout, in seconds.
-        **requests_kwargs: other keyword arguments for `requests.Session.request`.
+        **requests_kwargs: other keyword arguments for `requests.Session.request` (`allow_redirects` is ignored:
+            redirects are never followed).
 
     Returns:
         whatever the handler returns.
 
     Raises:
+        UnexpectedRedirect: when the endpoint answers with a redirect (3xx); nothing is sent again.
         InvalidTokenResponse: when the AS asks for a DPoP nonce and none can be used, or keeps asking for
             a new one.
     """
@@ -161,6 +180,7 @@ def send_to_endpoint(
         request_auth = auth
     headers = dict(requests_kwargs.pop("headers", None) or {})
     headers.setdefault("Accept", "application/json")
+    requests_kwargs.pop("allow_redirects", None)
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
             headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce_for(url))
@@ -173,8 +193,11 @@ def send_to_endpoint(
             auth=request_auth,
             headers=headers,
             timeout=timeout,
+            allow_redirects=False,
             **requests_kwargs,
         )
+        if response.is_redirect or 300 <= response.status_code < 400:
+            raise UnexpectedRedirect(response, client, endpoint, redirect_location(response))
         if dpop_key is not None and response.ok:
             # a nonce may come with any answer, to be used by the next request (RFC 9449 §8)
             dpop_key.update_as_nonce(response)
@@ -207,17 +230,47 @@ def get_json_document(
 ) -> dict[str, Any] | None:
     """GET a public JSON document of the AS (metadata, keys), without client authentication.
 
+    Redirects are followed within the origin of `url` only, at most `MAX_DOCUMENT_REDIRECTS` times: another
+    origin must not be able to substitute its own metadata or keys.
+
     Returns:
         the decoded JSON object, or None when the body is not a JSON object.
 
     Raises:
-        requests.HTTPError: when the server answers with an error status.
+        DiscoveryHTTPError: when the server answers with an error status (it is a `requests.HTTPError` too).
+        DiscoveryRedirectError: when a redirect leads to another origin, or when there are too many redirects.
     """
     headers = dict(requests_kwargs.pop("headers", None) or {})
     headers.setdefault("Accept", "application/json")
-    response = _send(session, "GET", endpoint, url, headers=headers, timeout=timeout, **requests_kwargs)
-    response.raise_for_status()
-    return read_json_object(response)
+    requests_kwargs.pop("allow_redirects", None)
+    current = url
+    for _ in range(MAX_DOCUMENT_REDIRECTS + 1):
+        response = _send(
+            session,
+            "GET",
+            endpoint,
+            current,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+            **requests_kwargs,
+        )
+        if not response.is_redirect:
+            if response.status_code >= 400:
+                raise DiscoveryHTTPError(response, url)
+            return read_json_object(response)
+        location = redirect_location(response)
+        if location is None or not same_origin(location, url):
+            raise DiscoveryRedirectError(
+                f"The {endpoint} at '{url}' redirects to '{location}', outside its origin: not followed.",
+                response,
+                url,
+                location,
+            )
+        current = location
+    raise DiscoveryRedirectError(
+        f"The {endpoint} at '{url}' redirects more than {MAX_DOCUMENT_REDIRECTS} times.", response, url, current
+    )
 
 
 def _handle_use_dpop_nonce(
@@ -236,8 +289,6 @@ def _handle_use_dpop_nonce(
         raise InvalidTokenResponse(
             response, client, f"the server asked for a new DPoP nonce {attempt} times in a row"
         ) from exc
-    from .dpop import InvalidUseDPoPNonceResponse
-
     try:
         dpop_key.handle_as_provided_dpop_nonce(response)
     except InvalidUseDPoPNonceResponse as nonce_exc:

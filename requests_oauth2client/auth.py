@@ -37,11 +37,12 @@ import requests
 from attrs import define, field, setters
 from requests.cookies import extract_cookies_to_jar
 
+from requests_oauth2client._origins import forget_credentials_before_leaving, origin_of, response_origin
+from requests_oauth2client.authorization_request import AuthorizationResponse
 from requests_oauth2client.exceptions import InvalidGrant
 from requests_oauth2client.tokens import BearerToken
 
 if TYPE_CHECKING:
-    from requests_oauth2client.authorization_request import AuthorizationResponse
     from requests_oauth2client.client import OAuth2Client
     from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
 
@@ -113,7 +114,8 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         renew_on_invalid_token: opt-in (off by default). When `True`, a `401` response whose `WWW-Authenticate`
             header says `error="invalid_token"` (the resource server no longer accepts the token, e.g. it was
             revoked) makes the handler renew the token once and send the request again, once. The retry is never
-            repeated; a token that cannot be renewed leaves the `401` response as is.
+            repeated; a token that cannot be renewed leaves the `401` response as is. Only a `401` from the origin
+            the token was sent to counts: after a redirect to another origin, nothing is renewed nor resent.
         **token_kwargs: extra parameters for the token requests (e.g. `scope`, `resource`).
 
     Raises:
@@ -183,7 +185,8 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             request = token(request)  # raises ExpiredAccessToken when the token is expired and not renewable
             self._remember(token)
         if self.renew_on_invalid_token:
-            request.hooks["response"].append(functools.partial(self._renew_and_resend, token))
+            hook = functools.partial(self._renew_and_resend, token, origin_of(request.url or ""))
+            request.hooks["response"].append(hook)
         return request
 
     def _remember(self, token: BearerToken) -> None:
@@ -240,9 +243,20 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         with self._lock:
             self.token = None
 
-    def _renew_and_resend(self, used: BearerToken, response: requests.Response, **kwargs: Any) -> requests.Response:
-        """Response hook: on `401` + `invalid_token`, renew the token (once per token) and resend the request once."""
-        if response.status_code != 401 or not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", "")):
+    def _renew_and_resend(
+        self, used: BearerToken, origin: str, response: requests.Response, **kwargs: Any
+    ) -> requests.Response:
+        """Response hook: on `401` + `invalid_token`, renew the token (once per token) and resend the request once.
+
+        Only a 401 from `origin`, where the token was sent, counts: a redirect may lead elsewhere, and another
+        origin must neither make the handler renew nor receive the token (nor the `Authorization` header).
+        """
+        forget_credentials_before_leaving(response, origin, ("Authorization",))
+        if (
+            response.status_code != 401
+            or response_origin(response) != origin
+            or not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", ""))
+        ):
             return response
         original = response.request
         connection = getattr(response, "connection", None)
@@ -422,6 +436,9 @@ class OAuth2AuthorizationCodeAuth(OAuth2AccessTokenAuth):  # type: ignore[overri
             meaningless for the refresh token grant, such as these, are not sent when refreshing), or `validate`
             (`validate=False` leaves the ID Tokens unchecked, of the exchange and of the refreshes).
 
+    Raises:
+        IssuerMixUp: when `code` is an `AuthorizationResponse` from another issuer than the client's.
+
     Example:
         ```python
         api = ApiClient("https://your.protected.api/endpoint", auth=OAuth2AuthorizationCodeAuth(client, code))
@@ -442,6 +459,8 @@ class OAuth2AuthorizationCodeAuth(OAuth2AccessTokenAuth):  # type: ignore[overri
         renew_on_invalid_token: bool = False,
         **token_kwargs: Any,
     ) -> None:
+        if isinstance(code, AuthorizationResponse):
+            code.check_issuer(getattr(client, "issuer", None))  # fail now rather than on the first request
         self.__attrs_init__(
             client=client,
             token=token,

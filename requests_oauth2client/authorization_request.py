@@ -36,6 +36,7 @@ from requests_oauth2client.exceptions import (
     InvalidAcrValuesParam,
     InvalidAuthResponse,
     InvalidScopeParam,
+    IssuerMixUp,
     LoginRequired,
     MismatchingIssuer,
     MismatchingState,
@@ -163,6 +164,23 @@ class AuthorizationResponse:
         return (
             f"{type(self).__name__}(redirect_uri={self.redirect_uri!r}, state={self.state!r}, issuer={self.issuer!r})"
         )
+
+    def check_issuer(self, issuer: str | None) -> None:
+        """Refuse to redeem this response through a client of another issuer (RFC 9207 §2.4, RFC 9700 §4.4).
+
+        The issuer of this response is the one it was validated for (`issuer`), else the `iss` it carries. When
+        both it and `issuer` (the issuer of the client that would send the code) are known, they must be equal:
+        otherwise the code and the PKCE verifier would go to another Authorization Server (a mix-up attack).
+
+        Args:
+            issuer: the issuer of the client about to exchange the code.
+
+        Raises:
+            IssuerMixUp: if the two issuers are known and differ.
+        """
+        received = self.issuer if self.issuer is not None else self.kwargs.get("iss")
+        if issuer is not None and isinstance(received, str) and received != issuer:
+            raise IssuerMixUp(received, issuer, self)
 
     def __getattr__(self, name: str) -> Any:
         """Return an extra response parameter, or `None` if there is none with that name.

@@ -16,10 +16,10 @@ from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 
 from ._client_authorization import AuthorizationEndpoints
 from ._client_device_ciba import DeviceAndBackchannelEndpoints, join_space_separated
-from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown, checked_jwks
+from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
-from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata
+from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
 from ._token_response import check_token_response
 from ._token_types import get_token_type, token_value
 from ._transport import get_json_document, json_body, raise_endpoint_error, send_to_endpoint
@@ -135,7 +135,7 @@ class OAuth2Client(
         dpop_bound_access_tokens: whether to ask for DPoP-bound tokens by default.
         dpop_key_generator: the function that generates DPoP keys.
         dpop_alg: the alg of generated DPoP keys.
-        testing: skip the checks of endpoint URLs (to use `http://` endpoints in tests).
+        testing: relax the checks of endpoint URLs (to use `http://` endpoints in tests); a host is still required.
         jwks_refresh_cooldown: how many seconds must pass between two fetches of the AS public keys triggered by
             ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
         **extra_metadata: any other client metadata, kept in `extra_metadata`.
@@ -257,19 +257,21 @@ class OAuth2Client(
             "pushed_authorization_request_endpoint": pushed_authorization_request_endpoint,
             "jwks_uri": jwks_uri,
         }
-        if not testing:
-            for name, uri in endpoints.items():
-                if uri is None:
-                    continue
-                try:
+        for name, uri in endpoints.items():
+            if uri is None:
+                continue
+            try:
+                if testing:  # any scheme, port, path; but a host is always needed
+                    validate_endpoint_uri(uri, https=False, no_credentials=False, no_fragment=False, path=False)
+                else:
                     validate_endpoint_uri(uri)
-                except InvalidUri as exc:
-                    raise InvalidEndpointUri(endpoint=name, uri=uri, exc=exc) from exc
-            if issuer is not None:
-                try:
-                    validate_issuer_uri(issuer)
-                except InvalidUri as exc:
-                    raise InvalidIssuer(endpoint="issuer", uri=issuer, exc=exc) from exc
+            except InvalidUri as exc:
+                raise InvalidEndpointUri(endpoint=name, uri=uri, exc=exc) from exc
+        if issuer is not None and not testing:
+            try:
+                validate_issuer_uri(issuer)
+            except InvalidUri as exc:
+                raise InvalidIssuer(endpoint="issuer", uri=issuer, exc=exc) from exc
         self.__attrs_init__(
             auth=auth,
             **endpoints,
@@ -484,7 +486,8 @@ class OAuth2Client(
         Given an `AuthorizationResponse` (from `AuthorizationRequest.validate_callback()`), the
         `code_verifier` and `redirect_uri` are sent along, the DPoP key of the request is used, and the ID
         Token, if any, is validated against the request (nonce, max_age, acr_values, issuer). Given a bare code,
-        the ID Token is validated without those request-bound checks.
+        the ID Token is validated without those request-bound checks. A response obtained from another issuer
+        than this client's is refused before anything is sent (`IssuerMixUp`).
 
         Args:
             code: the code, or the validated authorization response.
@@ -497,6 +500,7 @@ class OAuth2Client(
         azr: AuthorizationResponse | None = None
         if isinstance(code, AuthorizationResponse):
             azr = code
+            azr.check_issuer(self.issuer)  # mix-up: never send a code to another AS than the one that issued it
             token_kwargs.setdefault("code_verifier", azr.code_verifier)
             token_kwargs.setdefault("redirect_uri", azr.redirect_uri)
             dpop_key = azr.dpop_key
@@ -737,13 +741,21 @@ class OAuth2Client(
     ) -> OAuth2Client:
         """Build a client from the AS metadata fetched from its discovery endpoint.
 
-        With `issuer` only, the OpenID Connect discovery URL is derived from it; in all cases, when `issuer`
-        is given, the document's issuer must be exactly equal. The AS public keys are fetched too.
+        With `issuer` only, the OpenID Connect discovery URL is derived from it. The document's issuer must be
+        the expected one: exactly `issuer` when given; else, when `url` is a well-known URL (the issuer followed
+        by `/.well-known/openid-configuration`, or `/.well-known/oauth-authorization-server` inserted before the
+        issuer path), the issuer that URL names, a trailing slash apart. Multi-tenant metadata whose `issuer` is
+        a template (such as `{tenantid}`) needs the tenant's own URL or an explicit `issuer`. The document is
+        checked before the AS public keys are fetched from its `jwks_uri`. Redirects are followed within the
+        origin of each document only.
 
         Raises:
-            InvalidParam: without `url` or `issuer`, or when the document's issuer is not `issuer`.
+            InvalidParam: without `url` or `issuer`.
+            MismatchingDiscoveryIssuer: when the document's issuer is not the expected one (an `InvalidParam`).
             InvalidIssuer: when `issuer` is not a valid issuer identifier.
             InvalidUri: when `url` is not a valid https URL.
+            DiscoveryHTTPError: when a document is answered with an HTTP error status (a `requests.HTTPError`).
+            DiscoveryRedirectError: when a document redirects to another origin.
             InvalidDiscoveryDocument: when the document is not usable.
         """
         if issuer is not None and not testing:
@@ -760,13 +772,13 @@ class OAuth2Client(
         session = session if session is not None else requests.Session()
         discovery = get_json_document(session, "discovery document", url)
         if discovery is None:
-            raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", discovery)
+            raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", discovery, url)
+        jwks_uri = client_settings_from_metadata(discovery, issuer, url=url).get("jwks_uri")
         jwks = None
-        jwks_uri = discovery.get("jwks_uri")
-        if isinstance(jwks_uri, str) and jwks_uri:
+        if jwks_uri is not None:
             if not testing:
                 validate_endpoint_uri(jwks_uri)
-            jwks = JwkSet(checked_jwks(get_json_document(session, Endpoints.JWKS, jwks_uri), discovery))
+            jwks = jwks_from_document(get_json_document(session, Endpoints.JWKS, jwks_uri), jwks_uri)
         return cls.from_discovery_document(
             discovery,
             issuer=issuer,

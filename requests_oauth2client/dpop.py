@@ -5,7 +5,8 @@ handler, it sends `Authorization: DPoP <access_token>` with a fresh proof in the
 server answers 401 asking for a nonce, it sends the request again, once, with a proof carrying that nonce.
 
 Nonces are kept apart, per origin (`scheme://host:port`): one per authorization server (`as_nonce` is the last
-one seen) and one per resource server (`rs_nonce` is the last one seen).
+one seen) and one per resource server (`rs_nonce` is the last one seen). `DPoPKey.as_dict()` keeps the origins, so
+a key read back from storage never sends a nonce to another server than the one that provided it.
 
 Example:
     ```python
@@ -33,15 +34,17 @@ import requests
 from attrs import Attribute, define, field, frozen, setters
 from binapy import BinaPy
 
-from requests_oauth2client._dpop_http import (
-    DPOP_NONCE_HEADER,
-    RsNonceRetry,
-    htu_of,
-    origin_of,
-    response_origin,
-    valid_nonce,
+from requests_oauth2client._dpop_errors import (
+    InvalidDPoPAccessToken,
+    InvalidDPoPAlg,
+    InvalidDPoPKey,
+    InvalidUseDPoPNonceResponse,
+    MissingDPoPNonce,
+    RepeatedDPoPNonce,
 )
+from requests_oauth2client._dpop_http import DPOP_NONCE_HEADER, RsNonceRetry, htu_of, valid_nonce
 from requests_oauth2client._dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
+from requests_oauth2client._origins import origin_of, response_origin
 from requests_oauth2client.tokens import BearerToken, IdToken
 from requests_oauth2client.utils import accepts_expires_in
 
@@ -64,65 +67,6 @@ __all__ = [
 
 
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------------------------------
-
-
-class InvalidDPoPAccessToken(ValueError):
-    """An access token for a `DPoPToken` is not a valid `token68` value (RFC 9110 §11.2).
-
-    The token itself is kept in `.access_token` and never shown in the message.
-    """
-
-    def __init__(self, access_token: str) -> None:
-        super().__init__("Invalid DPoP access token: it must be a token68 value (letters, digits, -._~+/ then =).")
-        self.access_token = access_token
-
-
-class InvalidDPoPKey(ValueError):
-    """A key is not usable for DPoP: it must be a private, asymmetric key.
-
-    The key is kept in `.key` and never shown in the message.
-    """
-
-    def __init__(self, key: object) -> None:
-        super().__init__("Invalid DPoP key: DPoP proofs require a private, asymmetric signing key.")
-        self.key = key
-
-
-class InvalidDPoPAlg(ValueError):
-    """An alg is not usable for DPoP: it must be an asymmetric signature alg."""
-
-    def __init__(self, alg: str | None) -> None:
-        super().__init__(f"Invalid DPoP alg: '{alg}' is not an asymmetric signature alg usable with this key.")
-        self.alg = alg
-
-
-class InvalidUseDPoPNonceResponse(Exception):
-    """A server asked for a DPoP nonce in a way that cannot be honoured. The response is in `.response`."""
-
-    def __init__(self, response: requests.Response, message: str) -> None:
-        super().__init__(message)
-        self.response = response
-
-
-class MissingDPoPNonce(InvalidUseDPoPNonceResponse):
-    """A server asked for a DPoP nonce but sent no `DPoP-Nonce` header."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(response, "The server asked for a DPoP nonce but did not provide one in a DPoP-Nonce header.")
-
-
-class RepeatedDPoPNonce(InvalidUseDPoPNonceResponse):
-    """A server asked for a DPoP nonce but provided the nonce that was already used."""
-
-    def __init__(self, response: requests.Response) -> None:
-        super().__init__(
-            response, "The server asked for a new DPoP nonce but provided the nonce that was already used."
-        )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -314,8 +258,11 @@ class DPoPKey:
         iat_generator: returns the `iat` (a Unix timestamp) of each proof.
         jwt_typ: the `typ` header of the proofs.
         dpop_token_class: the class of the tokens bound to this key.
-        as_nonce: the current nonce of the authorization server.
-        rs_nonce: a resource-server nonce (the last one seen).
+        as_nonce: an authorization server nonce set by hand: used with any authorization server that did not
+            provide its own (unless it is the last of `as_nonces`: then it is that origin's).
+        rs_nonce: a resource server nonce set by hand, likewise.
+        as_nonces: the nonces of authorization servers, per origin, oldest first (as `as_dict()` gives them).
+        rs_nonces: the nonces of resource servers, per origin, oldest first.
 
     Raises:
         InvalidDPoPKey: if the key is not a private, asymmetric key.
@@ -355,6 +302,8 @@ class DPoPKey:
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
+        as_nonces: Mapping[str, str] | None = None,
+        rs_nonces: Mapping[str, str] | None = None,
     ) -> None:
         try:
             jwk = jwskate.to_jwk(private_key)
@@ -390,6 +339,8 @@ class DPoPKey:
         object.__setattr__(self, "_rs_nonce_origin", None)
         object.__setattr__(self, "_as_nonces", {})
         object.__setattr__(self, "_as_nonce_origin", None)
+        self._restore_nonces("as", as_nonce, as_nonces)
+        self._restore_nonces("rs", rs_nonce, rs_nonces)
 
     @classmethod
     def generate(
@@ -489,9 +440,17 @@ class DPoPKey:
 
     # ----- nonces -----
 
+    def _restore_nonces(self, server: _Server, by_hand: str | None, nonces: Mapping[str, str] | None) -> None:
+        """Store the per-origin nonces given at init; the last one is the current one, unless another is given."""
+        for origin, nonce in (nonces or {}).items():
+            self._store_nonce(server, origin, nonce)
+        if by_hand is not None and by_hand != getattr(self, f"{server}_nonce"):
+            object.__setattr__(self, f"_{server}_nonce_origin", None)
+            object.__setattr__(self, f"{server}_nonce", by_hand)
+
     def _nonce_for(self, server: _Server, origin: str | None) -> str | None:
         """The nonce for a server origin: the last one it provided, else one set by hand (origin unknown)."""
-        if origin is not None:
+        if origin:  # "" is no origin: nonces filed under it (from older serialized keys) are never sent
             nonce = getattr(self, f"_{server}_nonces").get(origin)
             if nonce is not None:
                 return nonce  # type: ignore[no-any-return]
@@ -502,7 +461,9 @@ class DPoPKey:
 
     def _store_nonce(self, server: _Server, origin: str | None, nonce: str) -> None:
         if origin is not None:
-            getattr(self, f"_{server}_nonces")[origin] = nonce
+            nonces = getattr(self, f"_{server}_nonces")
+            nonces.pop(origin, None)  # the most recent nonce comes last (as_dict() relies on it)
+            nonces[origin] = nonce
         # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
         object.__setattr__(self, f"_{server}_nonce_origin", origin)
         object.__setattr__(self, f"{server}_nonce", nonce)
@@ -583,15 +544,23 @@ class DPoPKey:
     def as_dict(self) -> dict[str, Any]:
         """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ` and the nonces.
 
-        `DPoPKey(**key.as_dict())` gives back an equal key. The result holds the private key: keep it secret.
+        The nonces are `as_nonce` and `rs_nonce` (the current ones) and, once servers provided some, `as_nonces`
+        and `rs_nonces`, which map each server origin to its nonce, oldest first. `DPoPKey(**key.as_dict())`
+        gives back an equal key, which sends each nonce to its own server only. The result holds the private key:
+        keep it secret.
         """
-        return {
+        result = {
             "alg": self.alg,
             "private_key": dict(self.private_key),
             "jwt_typ": self.jwt_typ,
             "as_nonce": self.as_nonce,
             "rs_nonce": self.rs_nonce,
         }
+        for server in ("as", "rs"):
+            nonces = getattr(self, f"_{server}_nonces")
+            if nonces:
+                result[f"{server}_nonces"] = dict(nonces)
+        return result
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ Three families matter most:
   with something that is not a valid answer. They carry the `response` (and the `client`).
 - `AuthorizationResponseError` and `InvalidAuthResponse`: the redirect back from the authorization
   endpoint is an error, or does not pass validation.
+- `FailedDiscoveryError` and its subclasses: a metadata document or the keys of the Authorization Server
+  cannot be fetched or are not usable.
 - `InvalidParam` and other `ValueError`s: a parameter given to the library is not usable.
 
 No message ever contains a client secret, a private key or a token value.
@@ -13,10 +15,9 @@ No message ever contains a client secret, a private key or a token value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import requests
+import requests
 
 __all__ = [
     "AccessDenied",
@@ -26,8 +27,11 @@ __all__ = [
     "BackChannelAuthenticationError",
     "ConsentRequired",
     "DeviceAuthorizationError",
+    "DiscoveryHTTPError",
+    "DiscoveryRedirectError",
     "EndpointError",
     "ExpiredToken",
+    "FailedDiscoveryError",
     "InteractionRequired",
     "IntrospectionError",
     "InvalidAcrValuesParam",
@@ -48,9 +52,12 @@ __all__ = [
     "InvalidTarget",
     "InvalidTokenResponse",
     "InvalidUserinfoResponse",
+    "IssuerMixUp",
     "LoginRequired",
+    "MismatchingDiscoveryIssuer",
     "MismatchingIssuer",
     "MismatchingState",
+    "MismatchingUserinfoSubject",
     "MissingAuthCode",
     "MissingAuthRequestId",
     "MissingDeviceCode",
@@ -66,6 +73,7 @@ __all__ = [
     "SlowDown",
     "TokenEndpointError",
     "UnauthorizedClient",
+    "UnexpectedRedirect",
     "UnknownActorTokenType",
     "UnknownIntrospectionError",
     "UnknownSubjectTokenType",
@@ -120,6 +128,28 @@ class EndpointError(OAuth2Error):
         super().__init__(response=response, client=client, description=description)
         self.error = error
         self.uri = uri
+
+
+class UnexpectedRedirect(OAuth2Error):
+    """An Authorization Server endpoint answered with a redirect (a 3xx status), which is never followed.
+
+    Requests to the AS carry credentials (client secret or assertion, code and PKCE verifier, tokens): sending
+    them again to wherever a redirect points would hand them over. Nothing is re-sent.
+
+    Attributes:
+        endpoint: the name of the endpoint that answered.
+        location: the `Location` of the redirect (None when the answer has none).
+    """
+
+    def __init__(self, response: requests.Response, client: Any, endpoint: str, location: str | None) -> None:
+        super().__init__(
+            response,
+            client,
+            f"the {endpoint} answered with a redirect (HTTP status {response.status_code}) to '{location}';"
+            " requests to the authorization server never follow redirects: configure the endpoint's final URL",
+        )
+        self.endpoint = endpoint
+        self.location = location
 
 
 class InvalidTokenResponse(OAuth2Error):
@@ -219,7 +249,25 @@ class InvalidPushedAuthorizationResponse(OAuth2Error):
 
 
 class InvalidUserinfoResponse(OAuth2Error):
-    """The UserInfo endpoint answered with a body that is not JSON."""
+    """The UserInfo endpoint answered with a body that is not a JSON object."""
+
+
+class MismatchingUserinfoSubject(InvalidUserinfoResponse):
+    """The `sub` of a UserInfo answer is not the `sub` of the ID Token of the token used (OpenID Connect Core §5.3.2).
+
+    The answer is about another user (or says nothing about who): it must not be used.
+
+    Attributes:
+        received: the `sub` of the UserInfo answer (None when absent).
+        expected: the `sub` of the ID Token.
+    """
+
+    def __init__(self, response: requests.Response, client: Any, received: object, expected: str) -> None:
+        super().__init__(
+            response, client, f"the UserInfo `sub` ({received!r}) is not the ID Token `sub` ('{expected}')"
+        )
+        self.received = received
+        self.expected = expected
 
 
 class AuthorizationResponseError(Exception):
@@ -325,6 +373,28 @@ class MismatchingIssuer(InvalidAuthResponse):
 
     def __init__(self, received: str | None, expected: str | None, request: Any, response: Any) -> None:
         super().__init__(f"mismatching `iss` (received '{received}', expected '{expected}')", request, response)
+        self.received = received
+        self.expected = expected
+
+
+class IssuerMixUp(MismatchingIssuer):
+    """An authorization response obtained from one issuer is redeemed through a client of another issuer.
+
+    Exchanging it would send the code and the PKCE verifier to the wrong Authorization Server (a mix-up attack,
+    RFC 9207 §2.4, RFC 9700 §4.4). Nothing is sent.
+
+    Attributes:
+        received: the issuer of the authorization response.
+        expected: the issuer of the client.
+    """
+
+    def __init__(self, received: str, expected: str, response: Any) -> None:
+        InvalidAuthResponse.__init__(
+            self,
+            f"this response comes from issuer '{received}' but the client is configured for issuer '{expected}'",
+            None,
+            response,
+        )
         self.received = received
         self.expected = expected
 
@@ -443,16 +513,83 @@ class MissingAuthRequestId(ValueError):
         self.backchannel_authentication_response = bcar
 
 
-class InvalidDiscoveryDocument(ValueError):
-    """A discovery document is not valid.
+class FailedDiscoveryError(Exception):
+    """The metadata or the public keys of an Authorization Server cannot be fetched, or are not usable.
 
-    Attributes:
-        discovery_document: the offending document.
+    Args:
+        message: what went wrong.
+        metadata: the document at fault, when there is one.
+        url: the URL of the document, when known.
     """
 
-    def __init__(self, message: str, discovery_document: object) -> None:
+    def __init__(self, message: str, metadata: object = None, url: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
+        self.metadata = metadata
+        self.url = url
+
+
+class InvalidDiscoveryDocument(FailedDiscoveryError, ValueError):
+    """A discovery document (or a JSON Web Key Set) is not valid.
+
+    Attributes:
+        discovery_document: the offending document (also in `metadata`).
+    """
+
+    def __init__(self, message: str, discovery_document: object, url: str | None = None) -> None:
+        super().__init__(message, discovery_document, url)
         self.discovery_document = discovery_document
+
+
+class MismatchingDiscoveryIssuer(InvalidDiscoveryDocument, InvalidParam):
+    """The `issuer` of a discovery document is not the expected one.
+
+    The expected issuer is the one given as `issuer=`, or the one the well-known URL of the document names.
+
+    Attributes:
+        received: the `issuer` of the document.
+        expected: the expected issuer.
+    """
+
+    def __init__(self, received: object, expected: str, discovery_document: object, url: str | None = None) -> None:
+        super().__init__(
+            f"Mismatching issuer value in discovery document (received '{received}', expected '{expected}').",
+            discovery_document,
+            url,
+        )
+        self.received = received
+        self.expected = expected
+
+
+class DiscoveryHTTPError(FailedDiscoveryError, requests.HTTPError):
+    """A metadata document or a JSON Web Key Set was answered with an HTTP error status.
+
+    It is also a `requests.HTTPError`, with the `response`.
+    """
+
+    def __init__(self, response: requests.Response, url: str) -> None:
+        super().__init__(
+            f"The document at '{url}' could not be fetched: HTTP status {response.status_code}.", None, url
+        )
+        self.response = response
+        self.request = response.request
+
+
+class DiscoveryRedirectError(FailedDiscoveryError):
+    """Fetching a metadata document or a JSON Web Key Set was redirected to another origin, or too many times.
+
+    Public documents of the AS follow redirects within their origin only, so that another server cannot
+    substitute its own metadata or keys.
+
+    Attributes:
+        response: the redirect response.
+        location: the `Location` it points to (None when it has none).
+    """
+
+    def __init__(self, message: str, response: requests.Response, url: str, location: str | None) -> None:
+        super().__init__(message, None, url)
+        self.response = response
+        self.location = location
 
 
 class MissingIssuerParam(ValueError):

@@ -37,6 +37,8 @@ import attrs
 from attrs import field, frozen
 from binapy import BinaPy
 
+from requests_oauth2client._dpop_http import valid_nonce
+from requests_oauth2client._origins import NO_ORIGIN
 from requests_oauth2client.authorization_request import (
     AuthorizationRequest,
     RequestParameterAuthorizationRequest,
@@ -181,9 +183,12 @@ def _dpop_key_as_dict(dpop_key: DPoPKey) -> dict[str, Any]:
 
 
 def _dpop_key_from_dict(value: object) -> DPoPKey:
-    """Rebuild a DPoP key from its dict form: `{"private_key": <JWK>, "alg": ..., "as_nonce": ..., ...}`.
+    """Rebuild a DPoP key from its dict form: `{"private_key": <JWK>, "alg": ..., "as_nonces": ..., ...}`.
 
-    Other members (such as generators serialized as text by other implementations) are ignored.
+    Each nonce goes back to the server origin it came from. An `as_nonce` (or `rs_nonce`) that is not the last
+    of `as_nonces` (or `rs_nonces`), as in forms older than the per-origin nonces, does not tell which server it
+    belongs to: it is kept under no origin, so that it is never sent (a server asks for a new nonce when it needs
+    one). Other members (such as generators serialized as text by other implementations) are ignored.
     """
     if not isinstance(value, dict):
         raise InvalidSerializedData("'dpop_key' must be a JSON object")
@@ -191,7 +196,18 @@ def _dpop_key_from_dict(value: object) -> DPoPKey:
     if not isinstance(private_key, dict):
         raise InvalidSerializedData("'dpop_key' has no private key")
     _check_types(value, dict.fromkeys(_DPOP_KEY_OPTIONS, str))
-    options = {name: value[name] for name in _DPOP_KEY_OPTIONS if value.get(name) is not None}
+    options: dict[str, Any] = {name: value[name] for name in _DPOP_KEY_OPTIONS if value.get(name) is not None}
+    for server in ("as", "rs"):
+        nonces = value.get(f"{server}_nonces", {})
+        if not isinstance(nonces, dict) or not all(
+            isinstance(origin, str) and valid_nonce(nonce) for origin, nonce in nonces.items()
+        ):
+            raise InvalidSerializedData(f"'{server}_nonces' must map origins to nonces")
+        current = options.pop(f"{server}_nonce", None)
+        if current is not None and current not in list(nonces.values())[-1:]:
+            nonces = {origin: nonce for origin, nonce in nonces.items() if origin != NO_ORIGIN}
+            nonces[NO_ORIGIN] = current  # last: it stays the current nonce, of no origin
+        options[f"{server}_nonces"] = nonces
     try:
         return DPoPKey(private_key, **options)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -291,7 +307,8 @@ class TokenSerializer(Serializer[BearerToken]):
     def default_dumper(cls, token: BearerToken) -> BinaPy:
         """Serialize a token: its attributes (`expires_at`, not `expires_in`) then its extra fields.
 
-        A DPoP token's key is included as `{"alg", "private_key", "jwt_typ", "as_nonce", "rs_nonce"}`.
+        A DPoP token's key is included as `{"alg", "private_key", "jwt_typ", "as_nonce", "rs_nonce", "as_nonces",
+        "rs_nonces"}` (the last two map each server origin to its nonce).
         """
         data = token.as_dict(with_expires_in=False)
         dpop_key = data.get("dpop_key")

@@ -24,10 +24,19 @@ class InvalidUri(ValueError):
         no_port: `True` if the URI has a custom port.
         no_fragment: `True` if the URI has a fragment.
         path: `True` if the URI has no path other than `/`.
+        host: `True` if the URI has no host.
     """
 
     def __init__(
-        self, url: str, *, https: bool, no_credentials: bool, no_port: bool, no_fragment: bool, path: bool
+        self,
+        url: str,
+        *,
+        https: bool,
+        no_credentials: bool,
+        no_port: bool,
+        no_fragment: bool,
+        path: bool,
+        host: bool = False,
     ) -> None:
         super().__init__("Invalid endpoint uri.")
         self.url = url
@@ -36,6 +45,7 @@ class InvalidUri(ValueError):
         self.no_port = no_port
         self.no_fragment = no_fragment
         self.path = path
+        self.host = host
 
     def errors(self) -> list[str]:
         """Return the description of each failed check, in a fixed order."""
@@ -45,6 +55,7 @@ class InvalidUri(ValueError):
             (self.no_port, "no custom port number allowed"),
             (self.no_fragment, "must not contain a uri fragment"),
             (self.path, "must include a path other than /"),
+            (self.host, "must include a host"),
         )
         return [message for failed, message in checks if failed]
 
@@ -62,6 +73,8 @@ def validate_endpoint_uri(
     path: bool = True,
 ) -> str:
     """Check that a URI is suitable as an endpoint URI.
+
+    A host is always required (`https:///token` is refused whatever the options).
 
     Args:
         uri: the URI to check.
@@ -93,7 +106,8 @@ def validate_endpoint_uri(
     failed_port = no_port and port is not None and port != 443
     failed_fragment = no_fragment and bool(parts.fragment)
     failed_path = path and parts.path in ("", "/")
-    if failed_https or failed_credentials or failed_port or failed_fragment or failed_path:
+    failed_host = not parts.hostname
+    if failed_https or failed_credentials or failed_port or failed_fragment or failed_path or failed_host:
         raise InvalidUri(
             uri,
             https=failed_https,
@@ -101,6 +115,7 @@ def validate_endpoint_uri(
             no_port=failed_port,
             no_fragment=failed_fragment,
             path=failed_path,
+            host=failed_host,
         )
     return uri
 

@@ -765,3 +765,68 @@ def test_token_without_expiry_is_reused() -> None:
     auth = OAuth2AccessTokenAuth(FakeClient(), "forever")
     for _ in range(3):
         assert send(auth).headers["Authorization"] == "Bearer forever"
+
+
+# --- tokens stay with their origin (issue 12) -----------------------------------------------------------------------
+
+ELSEWHERE = "https://evil.example.net/collect"
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_401_from_another_origin_renews_nothing_and_gets_no_token(requests_mock: rm.Mocker, status: int) -> None:
+    requests_mock.get(API, status_code=status, headers={"Location": ELSEWHERE})
+    evil = requests_mock.get(ELSEWHERE, **INVALID_TOKEN)
+    client = FakeClient()
+    auth = OAuth2ClientCredentialsAuth(client, renew_on_invalid_token=True)
+    resp = requests.get(API, auth=auth)
+    assert resp.status_code == 401
+    assert evil.call_count == 1  # the redirect was followed once, and nothing was sent again
+    assert "Authorization" not in evil.last_request.headers
+    assert client.methods() == ["client_credentials"]  # no renewal for a 401 of another origin
+    assert auth.token is not None and auth.token.access_token == "at1"
+
+
+def test_an_upgrade_to_https_is_another_origin_too(requests_mock: rm.Mocker) -> None:
+    # requests keeps `Authorization` on an http -> https redirect of the same host; the handler does not
+    http_api = "http://api.example.com/resource"
+    requests_mock.get(http_api, status_code=301, headers={"Location": API})
+    https_api = requests_mock.get(API, **INVALID_TOKEN)
+    client = FakeClient()
+    resp = requests.get(http_api, auth=OAuth2ClientCredentialsAuth(client, renew_on_invalid_token=True))
+    assert resp.status_code == 401
+    assert https_api.call_count == 1
+    assert "Authorization" not in https_api.last_request.headers
+    assert client.methods() == ["client_credentials"]
+
+
+def test_a_401_after_a_redirect_within_the_origin_renews_and_resends(requests_mock: rm.Mocker) -> None:
+    moved = "https://api.example.com/v2/resource"
+    requests_mock.get(API, status_code=302, headers={"Location": "/v2/resource"})
+    requests_mock.get(moved, [INVALID_TOKEN, {"text": "ok"}])
+    client = FakeClient()
+    resp = requests.get(API, auth=OAuth2ClientCredentialsAuth(client, renew_on_invalid_token=True))
+    assert resp.text == "ok"
+    assert [r.headers.get("Authorization") for r in requests_mock.request_history] == [
+        "Bearer at1",
+        "Bearer at1",
+        "Bearer at2",
+    ]
+    assert [r.url for r in requests_mock.request_history][-1] == moved
+    assert client.methods() == ["client_credentials", "client_credentials"]
+
+
+def test_authorization_code_auth_refuses_a_response_of_another_issuer(requests_mock: rm.Mocker) -> None:
+    from requests_oauth2client.authorization_request import AuthorizationResponse
+    from requests_oauth2client.exceptions import MismatchingIssuer
+
+    token_endpoint = requests_mock.post(TOKEN_ENDPOINT, json=token_json("AT"))
+    client = OAuth2Client(TOKEN_ENDPOINT, ("client_id", "client_secret"), issuer="https://as.example.com")
+    azr = AuthorizationResponse(code="code1", code_verifier="v" * 43, issuer="https://other-as.example.org")
+    with pytest.raises(MismatchingIssuer):
+        OAuth2AuthorizationCodeAuth(client, azr)
+    # also when the response changes after the handler was built (it is checked again at the exchange)
+    auth = OAuth2AuthorizationCodeAuth(client, "code1")
+    auth.code = azr
+    with pytest.raises(MismatchingIssuer):
+        requests.get(API, auth=auth)
+    assert not token_endpoint.called

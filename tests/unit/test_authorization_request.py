@@ -1141,3 +1141,19 @@ def test_jarm_encrypted(as_key: Jwk, as_jwks: JwkSet) -> None:
     with_key = jarm_request(as_jwks, authorization_response_decryption_key=dict(enc_key), state=azr.state)
     assert with_key.validate_callback(f"response={jwe}").code == "c"
     assert enc_key["d"] not in repr(with_key)
+
+
+def test_check_issuer_refuses_a_response_of_another_issuer() -> None:
+    from requests_oauth2client.exceptions import IssuerMixUp, MismatchingIssuer
+
+    for response in (
+        AuthorizationResponse(code="c", issuer="https://as-a.example.com"),
+        AuthorizationResponse(code="c", iss="https://as-a.example.com"),
+    ):
+        with pytest.raises(MismatchingIssuer) as exc_info:
+            response.check_issuer("https://as-b.example.com")
+        assert isinstance(exc_info.value, IssuerMixUp)
+        assert exc_info.value.response is response
+        response.check_issuer("https://as-a.example.com")
+        response.check_issuer(None)
+    AuthorizationResponse(code="c").check_issuer("https://as-b.example.com")

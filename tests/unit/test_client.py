@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote_plus
 import pytest
 import requests
 import requests_mock
+import requests_mock as requests_mock_module
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client import (
     AuthorizationPending,
+    AuthorizationResponse,
     BackChannelAuthenticationResponse,
     BearerToken,
     ClientSecretBasic,
@@ -67,7 +69,14 @@ from requests_oauth2client import (
     UnsupportedClientCredentials,
     UnsupportedTokenType,
 )
-from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidUserinfoResponse
+from requests_oauth2client.exceptions import (
+    BackChannelAuthenticationError,
+    FailedDiscoveryError,
+    InvalidUserinfoResponse,
+    MismatchingIssuer,
+    MismatchingUserinfoSubject,
+    UnexpectedRedirect,
+)
 from requests_oauth2client.tokens import ExpiredAccessToken
 
 AS = "https://as.example.com"
@@ -1105,3 +1114,263 @@ def test_unusable_token_response_message(client: OAuth2Client, requests_mock: re
         InvalidTokenResponse, match="unusable token response: `expires_in` must not be negative, got -5"
     ):
         client.client_credentials()
+
+
+# ------------------------------------------------------------------------- where credentials may go (issue 12)
+
+EVIL = "https://evil.example.net/steal"
+ENDPOINT_NAMES = {
+    TOKEN: "token_endpoint",
+    PAR: "pushed_authorization_request_endpoint",
+    DEVICE: "device_authorization_endpoint",
+    CIBA: "backchannel_authentication_endpoint",
+    REVOKE: "revocation_endpoint",
+    INTROSPECT: "introspection_endpoint",
+    USERINFO: "userinfo_endpoint",
+}
+
+
+def _call_each_endpoint(client: OAuth2Client, endpoint: str) -> object:
+    calls = {
+        TOKEN: lambda: client.client_credentials(scope="s"),
+        PAR: lambda: client.pushed_authorization_request(client.authorization_request()),
+        DEVICE: client.authorize_device,
+        CIBA: lambda: client.backchannel_authentication_request(login_hint="alice"),
+        REVOKE: lambda: client.revoke_access_token("the-access-token"),
+        INTROSPECT: lambda: client.introspect_token("the-access-token"),
+        USERINFO: lambda: client.userinfo("the-access-token"),
+    }
+    return calls[endpoint]()
+
+
+@pytest.mark.parametrize("endpoint", [TOKEN, PAR, DEVICE, CIBA, REVOKE, INTROSPECT, USERINFO])
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_no_as_endpoint_follows_a_redirect(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, endpoint: str, status: int
+) -> None:
+    requests_mock.post(endpoint, status_code=status, headers={"Location": EVIL})
+    evil = requests_mock.register_uri(requests_mock_module.ANY, EVIL, json={"access_token": "evil", "active": True})
+    with pytest.raises(OAuth2Error) as exc_info:
+        _call_each_endpoint(client, endpoint)
+    assert not evil.called
+    assert requests_mock.call_count == 1
+    exc = exc_info.value
+    assert isinstance(exc, UnexpectedRedirect)
+    assert exc.response.status_code == status
+    assert exc.location == EVIL
+    assert exc.endpoint == ENDPOINT_NAMES[endpoint]
+    assert EVIL in str(exc) and ENDPOINT_NAMES[endpoint] in str(exc)
+    assert SECRET not in str(exc) and "the-access-token" not in str(exc)
+
+
+def test_the_code_exchange_does_not_follow_a_redirect(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker
+) -> None:
+    requests_mock.post(TOKEN, status_code=307, headers={"Location": EVIL})
+    evil = requests_mock.post(EVIL, json={"access_token": "evil", "token_type": "Bearer"})
+    with pytest.raises(OAuth2Error):
+        client.authorization_code("the-code", code_verifier="v" * 43)
+    assert not evil.called
+
+
+def test_discovery_follows_a_redirect_only_within_its_origin(requests_mock: requests_mock.Mocker) -> None:
+    url = f"{AS}/.well-known/openid-configuration"
+    requests_mock.get(url, status_code=302, headers={"Location": "https://evil.example.net/openid-configuration"})
+    evil = requests_mock.get("https://evil.example.net/openid-configuration", json=DISCOVERY)
+    with pytest.raises(FailedDiscoveryError):
+        OAuth2Client.from_discovery_endpoint(url, client_id="c")
+    assert not evil.called
+    requests_mock.get(url, status_code=301, headers={"Location": "/v2/.well-known/openid-configuration"})
+    requests_mock.get(f"{AS}/v2/.well-known/openid-configuration", json=DISCOVERY)
+    requests_mock.get(JWKS, json={"keys": []})
+    assert OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c").issuer == AS
+
+
+def test_jwks_follows_a_redirect_only_within_its_origin(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker
+) -> None:
+    requests_mock.get(JWKS, status_code=307, headers={"Location": "https://evil.example.net/jwks"})
+    evil = requests_mock.get("https://evil.example.net/jwks", json={"keys": []})
+    with pytest.raises(FailedDiscoveryError):
+        client.update_authorization_server_public_keys()
+    assert not evil.called
+
+
+@pytest.mark.parametrize("status", [403, 404, 500])
+def test_discovery_and_jwks_http_errors_are_typed(requests_mock: requests_mock.Mocker, status: int) -> None:
+    url = f"{AS}/.well-known/openid-configuration"
+    requests_mock.get(url, status_code=status, text="nope")
+    with pytest.raises(FailedDiscoveryError) as exc_info:
+        OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c")
+    assert isinstance(exc_info.value, requests.HTTPError)
+    assert exc_info.value.response is not None and exc_info.value.response.status_code == status
+    assert exc_info.value.url == url
+
+    requests_mock.get(url, json=DISCOVERY)
+    requests_mock.get(JWKS, status_code=status)
+    with pytest.raises(requests.HTTPError) as jwks_info:
+        OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c")
+    assert isinstance(jwks_info.value, FailedDiscoveryError)
+    assert jwks_info.value.url == JWKS
+
+
+@pytest.mark.parametrize(
+    ("url", "issuer"),
+    [
+        ("https://as.example.com/.well-known/openid-configuration", "https://as.example.com"),
+        ("https://as.example.com/.well-known/openid-configuration", "https://as.example.com/"),
+        ("https://as.example.com/t1/.well-known/openid-configuration", "https://as.example.com/t1"),
+        ("https://as.example.com/t1/.well-known/openid-configuration", "https://as.example.com/t1/"),
+        ("https://as.example.com/.well-known/oauth-authorization-server", "https://as.example.com"),
+        ("https://as.example.com/.well-known/oauth-authorization-server/t1", "https://as.example.com/t1"),
+        ("https://as.example.com/.well-known/oauth-authorization-server/t1/", "https://as.example.com/t1"),
+        ("https://as.example.com/metadata.json", "https://other.example.org"),  # not a well-known URL
+    ],
+)
+def test_discovery_by_url_expects_the_issuer_the_url_names(
+    requests_mock: requests_mock.Mocker, url: str, issuer: str
+) -> None:
+    requests_mock.get(url, json={**DISCOVERY, "issuer": issuer, "jwks_uri": None})
+    client = OAuth2Client.from_discovery_endpoint(url, client_id="c")
+    assert client.issuer == issuer  # the document's own value, as ID Tokens carry it
+
+
+@pytest.mark.parametrize(
+    ("url", "issuer"),
+    [
+        ("https://as.example.com/.well-known/openid-configuration", "https://evil.example.net"),
+        ("https://as.example.com/.well-known/openid-configuration", "https://as.example.com/t1"),
+        ("https://as.example.com/t1/.well-known/openid-configuration", "https://as.example.com/t2"),
+        ("https://as.example.com/t1/.well-known/openid-configuration", "https://as.example.com"),
+        ("https://as.example.com/.well-known/oauth-authorization-server/t1", "https://as.example.com"),
+        ("https://as.example.com/.well-known/oauth-authorization-server", "http://as.example.com"),
+        (
+            "https://login.example.com/common/v2.0/.well-known/openid-configuration",
+            "https://login.example.com/{tenantid}/v2.0",
+        ),
+    ],
+)
+def test_discovery_by_url_refuses_another_issuer(requests_mock: requests_mock.Mocker, url: str, issuer: str) -> None:
+    requests_mock.get(url, json={**DISCOVERY, "issuer": issuer})
+    jwks = requests_mock.get(JWKS, json={"keys": []})
+    with pytest.raises(InvalidParam, match="Mismatching issuer") as exc_info:
+        OAuth2Client.from_discovery_endpoint(url, client_id="c")
+    assert isinstance(exc_info.value, InvalidDiscoveryDocument)
+    assert not jwks.called  # the document is refused before anything else is fetched
+    # an explicit issuer still decides (multi-tenant documents)
+    assert OAuth2Client.from_discovery_endpoint(url, issuer, client_id="c", testing=True).issuer == issuer
+
+
+@pytest.mark.parametrize("endpoint", ["https:///token", "https://:443/token", "/token", "token", "https//as/token"])
+@pytest.mark.parametrize("testing", [False, True])
+def test_discovery_endpoints_need_a_host(endpoint: str, testing: bool) -> None:
+    with pytest.raises(InvalidDiscoveryDocument):
+        OAuth2Client.from_discovery_document({**DISCOVERY, "token_endpoint": endpoint}, client_id="c", testing=testing)
+    with pytest.raises(InvalidDiscoveryDocument):
+        OAuth2Client.from_discovery_document({**DISCOVERY, "userinfo_endpoint": endpoint}, client_id="c")
+
+
+@pytest.mark.parametrize("endpoint", ["https:///token", "http:///token"])
+def test_constructor_endpoints_need_a_host_even_when_testing(endpoint: str) -> None:
+    with pytest.raises(InvalidEndpointUri):
+        OAuth2Client(endpoint, client_id="c", testing=True)
+    with pytest.raises(InvalidEndpointUri):
+        OAuth2Client(TOKEN, client_id="c", userinfo_endpoint=endpoint)
+    assert OAuth2Client("http://127.0.0.1:8080/token", client_id="c", testing=True).token_endpoint
+
+
+@pytest.mark.parametrize("body", ["0", "null", "[]", '"sub"', "[{}]", "true"])
+def test_userinfo_must_be_a_json_object(client: OAuth2Client, requests_mock: requests_mock.Mocker, body: str) -> None:
+    requests_mock.post(USERINFO, text=body, headers={"Content-Type": "application/json"})
+    with pytest.raises(InvalidUserinfoResponse) as exc_info:
+        client.userinfo("at")
+    assert exc_info.value.response.text == body
+
+
+_ID_TOKEN_KEY = Jwk.generate(alg="ES256", kid="k")
+
+
+def _token_with_id_token(sub: str) -> BearerToken:
+    id_token = Jwt.sign({"iss": AS, "aud": CLIENT_ID, "iat": 1, "exp": 2, "sub": sub}, _ID_TOKEN_KEY, alg="ES256")
+    return BearerToken("at", id_token=str(id_token))
+
+
+@pytest.mark.parametrize("answer", [{"sub": "mallory"}, {"name": "Alice"}, {"sub": 1}, {"sub": None}])
+def test_userinfo_sub_must_be_the_id_token_sub(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, answer: dict[str, Any]
+) -> None:
+    requests_mock.post(USERINFO, json=answer)
+    with pytest.raises(InvalidUserinfoResponse) as exc_info:
+        client.userinfo(_token_with_id_token("alice"))
+    exc = exc_info.value
+    assert isinstance(exc, MismatchingUserinfoSubject)
+    assert exc.expected == "alice"
+    assert exc.received == answer.get("sub")
+    assert exc.response.json() == answer
+
+
+def test_userinfo_sub_equal_to_the_id_token_sub(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(USERINFO, json={"sub": "alice", "name": "Alice"})
+    assert client.userinfo(_token_with_id_token("alice")) == {"sub": "alice", "name": "Alice"}
+    assert client.userinfo("at") == {"sub": "alice", "name": "Alice"}  # no ID Token: nothing to compare with
+
+
+def _azr(**kwargs: Any) -> AuthorizationResponse:
+    return AuthorizationResponse(code="the-code", code_verifier="v" * 43, redirect_uri="https://app/cb", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "azr",
+    [
+        pytest.param({"issuer": "https://as-a.example.com"}, id="validated-for-A"),
+        pytest.param({"iss": "https://as-a.example.com"}, id="iss-from-A"),
+    ],
+)
+def test_mix_up_a_response_of_issuer_a_is_not_redeemed_at_issuer_b(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, azr: dict[str, str]
+) -> None:
+    token_endpoint = requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    with pytest.raises(MismatchingIssuer) as exc_info:
+        client.authorization_code(_azr(**azr))
+    assert not token_endpoint.called  # neither the code nor the verifier left the client
+    assert exc_info.value.received == "https://as-a.example.com"
+    assert exc_info.value.expected == AS
+    assert "the-code" not in str(exc_info.value)
+
+
+def test_mix_up_check_needs_both_issuers(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    assert client.authorization_code(_azr(issuer=AS)).access_token == "at"
+    assert client.authorization_code(_azr()).access_token == "at"
+    no_issuer = OAuth2Client(TOKEN, (CLIENT_ID, SECRET))
+    assert no_issuer.authorization_code(_azr(issuer="https://as-a.example.com")).access_token == "at"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from([200, 203, 301, 307, 400, 401, 500]),
+    body=_json_values | st.dictionaries(st.sampled_from(["sub", "name"]), _json_values),
+    raw=st.none() | st.text(max_size=30),
+    with_id_token=st.booleans(),
+)
+def test_any_userinfo_answer_gives_an_object_or_a_typed_error(
+    client: OAuth2Client, status: int, body: object, raw: str | None, with_id_token: bool
+) -> None:
+    token = _token_with_id_token("alice") if with_id_token else BearerToken("at")
+    with requests_mock.Mocker() as m:
+        headers = {"Location": "https://as.example.com/elsewhere"} if 300 <= status < 400 else {}
+        if raw is not None:
+            m.post(USERINFO, status_code=status, text=raw, headers=headers)
+        else:
+            m.post(USERINFO, status_code=status, json=body, headers=headers)
+        try:
+            userinfo = client.userinfo(token)
+        except OAuth2Error as exc:
+            assert exc.response is not None
+        except requests.HTTPError as exc:  # the documented error for an error status
+            assert exc.response is not None and exc.response.status_code >= 400
+        else:
+            assert 200 <= status < 300
+            assert isinstance(userinfo, dict)
+            if with_id_token:
+                assert userinfo["sub"] == "alice"

@@ -8,13 +8,15 @@ import attrs
 import jwskate
 import pytest
 import requests
+import requests_mock as requests_mock_module
 from binapy import BinaPy
 from cryptography.hazmat.primitives.asymmetric import ec
 from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from requests_oauth2client._dpop_http import dpop_challenge, htu_of, origin_of
+from requests_oauth2client._dpop_http import dpop_challenge, htu_of
+from requests_oauth2client._origins import origin_of
 from requests_oauth2client.dpop import (
     DPoPKey,
     DPoPToken,
@@ -814,3 +816,84 @@ def test_authorization_server_nonces_are_kept_per_origin() -> None:
     key.as_nonce = "manual"
     assert key.as_nonce_for("https://as3.example.com/token") == "manual"
     assert key.as_nonce_for("https://as1.example.com/token") == "n1"
+
+
+# --- proofs and nonces stay with their origin (issue 12) ------------------------------------------------------------
+
+EVIL = "https://evil.example.net/collect"
+USE_NONCE = {"WWW-Authenticate": 'DPoP error="use_dpop_nonce"', "DPoP-Nonce": "evil-nonce"}
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_to_another_origin_carries_no_token_nor_proof(requests_mock: Any, key: DPoPKey, status: int) -> None:
+    requests_mock.get(f"{RS}/api", status_code=status, headers={"Location": EVIL})
+    evil = requests_mock.register_uri(requests_mock_module.ANY, EVIL, status_code=401, headers=USE_NONCE)
+    session = requests.Session()
+    response = session.get(f"{RS}/api", auth=DPoPToken(AT, _dpop_key=key), timeout=10)
+    assert response.status_code == 401
+    assert evil.call_count == 1  # followed once, never retried with a nonce
+    assert "DPoP" not in evil.last_request.headers
+    assert "Authorization" not in evil.last_request.headers
+
+
+def test_the_nonce_retry_never_resends_to_another_origin(requests_mock: Any, key: DPoPKey) -> None:
+    requests_mock.get(f"{RS}/api", status_code=302, headers={"Location": EVIL})
+    evil = requests_mock.get(EVIL, [{"status_code": 401, "headers": USE_NONCE}, {"json": {"stolen": True}}])
+    response = requests.get(f"{RS}/api", auth=DPoPToken(AT, _dpop_key=key), timeout=10)
+    assert response.status_code == 401
+    assert evil.call_count == 1
+    # the evil nonce is filed under the evil origin: never sent to the resource server
+    requests_mock.get(f"{RS}/other", json={})
+    requests.get(f"{RS}/other", auth=DPoPToken(AT, _dpop_key=key), timeout=10)
+    assert _nonce_of(requests_mock.last_request) is None
+
+
+def test_a_redirect_within_the_origin_keeps_the_token(requests_mock: Any, key: DPoPKey) -> None:
+    requests_mock.get(f"{RS}/api", status_code=302, headers={"Location": "/v2/api"})
+    moved = requests_mock.get(f"{RS}/v2/api", json={"ok": True})
+    response = requests.get(f"{RS}/api", auth=DPoPToken(AT, _dpop_key=key), timeout=10)
+    assert response.json() == {"ok": True}
+    assert moved.last_request.headers["Authorization"] == f"DPoP {AT}"
+    assert "DPoP" in moved.last_request.headers
+
+
+def test_a_bearer_token_never_follows_a_redirect_to_another_host(requests_mock: Any) -> None:
+    requests_mock.get(f"{RS}/api", status_code=307, headers={"Location": EVIL})
+    evil = requests_mock.get(EVIL, json={})
+    requests.Session().get(f"{RS}/api", auth=BearerToken(AT), timeout=10)
+    assert evil.called
+    assert "Authorization" not in evil.last_request.headers
+
+
+def _nonce_response(url: str, nonce: str) -> requests.Response:
+    return make_response(url, 401, {"DPoP-Nonce": nonce})
+
+
+def test_nonces_keep_their_origin_through_as_dict(key: DPoPKey) -> None:
+    key.handle_as_provided_dpop_nonce(_nonce_response("https://as1.example.com/token", "as-1"))
+    key.handle_as_provided_dpop_nonce(_nonce_response("https://as2.example.com/token", "as-2"))
+    key.handle_rs_provided_dpop_nonce(_nonce_response("https://rs1.example.com/api", "rs-1"))
+    key.handle_rs_provided_dpop_nonce(_nonce_response("https://rs2.example.com/api", "rs-2"))
+    key.handle_as_provided_dpop_nonce(_nonce_response("https://as1.example.com/token", "as-1b"))
+
+    restored = DPoPKey(**key.as_dict())
+
+    assert restored == key
+    assert restored.as_nonce == "as-1b"  # the last one seen, as before
+    assert restored.as_nonce_for("https://as1.example.com/token") == "as-1b"
+    assert restored.as_nonce_for("https://as2.example.com/token") == "as-2"
+    assert restored.as_nonce_for("https://as3.example.com/token") is None
+    assert restored.proof("GET", "https://rs1.example.com/api").claims["nonce"] == "rs-1"
+    assert restored.proof("GET", "https://rs2.example.com/x").claims["nonce"] == "rs-2"
+    assert "nonce" not in restored.proof("GET", "https://rs3.example.com/api").claims
+
+
+def test_nonces_set_by_hand_survive_as_dict(key: DPoPKey) -> None:
+    key.handle_as_provided_dpop_nonce(_nonce_response("https://as1.example.com/token", "as-1"))
+    key.as_nonce = "manual"  # for any server without its own
+    restored = DPoPKey(**key.as_dict())
+    assert restored == key
+    assert restored.as_nonce_for("https://as1.example.com/token") == "as-1"
+    assert restored.as_nonce_for("https://as9.example.com/token") == "manual"
+    assert key.as_dict()["as_nonce"] == "manual"
+    assert "rs_nonces" not in key.as_dict()  # only once servers provided some

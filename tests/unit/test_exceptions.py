@@ -105,3 +105,55 @@ def test_param_errors() -> None:
 def test_all_is_complete() -> None:
     for name in exc_module.__all__:
         assert hasattr(exc_module, name)
+
+
+def test_discovery_error_family() -> None:
+    from requests_oauth2client import FailedDiscoveryError as RootFailedDiscoveryError
+    from requests_oauth2client.exceptions import (
+        DiscoveryHTTPError,
+        DiscoveryRedirectError,
+        FailedDiscoveryError,
+        InvalidDiscoveryDocument,
+        MismatchingDiscoveryIssuer,
+    )
+
+    assert RootFailedDiscoveryError is FailedDiscoveryError
+    exc = FailedDiscoveryError("message", {"issuer": "x"}, url="https://as/.well-known/x")
+    assert (exc.message, exc.metadata, exc.url, str(exc)) == (
+        "message",
+        {"issuer": "x"},
+        "https://as/.well-known/x",
+        "message",
+    )
+    assert FailedDiscoveryError("m").metadata is None and FailedDiscoveryError("m").url is None
+    doc = InvalidDiscoveryDocument("bad", {"a": 1})
+    assert isinstance(doc, FailedDiscoveryError) and isinstance(doc, ValueError)
+    assert doc.discovery_document == doc.metadata == {"a": 1}
+    mismatch = MismatchingDiscoveryIssuer("https://evil", "https://as", {"issuer": "https://evil"})
+    assert isinstance(mismatch, InvalidParam) and isinstance(mismatch, InvalidDiscoveryDocument)
+    assert (
+        str(mismatch)
+        == "Mismatching issuer value in discovery document (received 'https://evil', expected 'https://as')."
+    )
+    response = requests.Response()
+    response.status_code = 404
+    http = DiscoveryHTTPError(response, "https://as/jwks")
+    assert isinstance(http, requests.HTTPError) and isinstance(http, FailedDiscoveryError)
+    assert http.response is response and http.url == "https://as/jwks"
+    redirect = DiscoveryRedirectError("moved", response, "https://as/jwks", "https://evil/jwks")
+    assert redirect.location == "https://evil/jwks" and redirect.response is response
+
+
+def test_origin_errors_are_typed_and_secret_free() -> None:
+    from requests_oauth2client.exceptions import IssuerMixUp, MismatchingUserinfoSubject, UnexpectedRedirect
+
+    response = requests.Response()
+    response.status_code = 307
+    redirect = UnexpectedRedirect(response, None, "token_endpoint", "https://evil/x")
+    assert isinstance(redirect, OAuth2Error)
+    assert "token_endpoint" in str(redirect) and "https://evil/x" in str(redirect) and "307" in str(redirect)
+    mix_up = IssuerMixUp("https://a", "https://b", "azr")
+    assert isinstance(mix_up, MismatchingIssuer) and isinstance(mix_up, InvalidAuthResponse)
+    assert (mix_up.received, mix_up.expected, mix_up.response) == ("https://a", "https://b", "azr")
+    subject = MismatchingUserinfoSubject(response, None, "mallory", "alice")
+    assert (subject.received, subject.expected) == ("mallory", "alice")

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jwskate import Jwk, SignedJwt
@@ -858,3 +859,74 @@ def test_random_payloads_only_raise_value_errors(payload: dict[str, Any]) -> Non
             except ValueError:
                 continue
             assert isinstance(result, (BearerToken, AuthorizationRequest))
+
+
+# ----------------------------------------------------------------------------------- DPoP nonces keep their origin
+
+
+def _nonce_from(url: str, nonce: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 401
+    response.headers["DPoP-Nonce"] = nonce
+    response.request = requests.Request("GET", url).prepare()
+    return response
+
+
+def _proof_nonce(key: DPoPKey, url: str) -> str | None:
+    nonce: str | None = key.proof("GET", url).claims.get("nonce")
+    return nonce
+
+
+def test_dpop_nonces_keep_their_origin_through_the_token_serializer() -> None:
+    key = DPoPKey.generate()
+    key.handle_as_provided_dpop_nonce(_nonce_from("https://as-a.example.com/token", "as-a"))
+    key.handle_as_provided_dpop_nonce(_nonce_from("https://as-b.example.com/token", "as-b"))
+    key.handle_rs_provided_dpop_nonce(_nonce_from("https://rs-a.example.com/api", "rs-a"))
+    key.handle_rs_provided_dpop_nonce(_nonce_from("https://rs-b.example.com/api", "rs-b"))
+    token = DPoPToken("at", _dpop_key=key)
+
+    loaded = TokenSerializer().loads(TokenSerializer().dumps(token))
+
+    assert isinstance(loaded, DPoPToken)
+    assert loaded == token
+    loaded_key = loaded.dpop_key
+    # each server gets its own nonce back, and no other server gets any
+    assert loaded_key.as_nonce_for("https://as-a.example.com/token") == "as-a"
+    assert loaded_key.as_nonce_for("https://as-b.example.com/token") == "as-b"
+    assert loaded_key.as_nonce_for("https://as-c.example.com/token") is None
+    assert _proof_nonce(loaded_key, "https://rs-a.example.com/api") == "rs-a"
+    assert _proof_nonce(loaded_key, "https://rs-b.example.com/api") == "rs-b"
+    assert _proof_nonce(loaded_key, "https://rs-c.example.com/api") is None
+    assert decode(TokenSerializer().dumps(token))["dpop_key"]["as_nonces"] == {
+        "https://as-a.example.com:443": "as-a",
+        "https://as-b.example.com:443": "as-b",
+    }
+
+
+@pytest.mark.parametrize("nonce_name", ["as_nonce", "rs_nonce"])
+def test_an_older_serialized_dpop_key_loads_and_its_nonce_goes_nowhere(dpop_key: DPoPKey, nonce_name: str) -> None:
+    # the format before per-origin nonces: which server a nonce came from is unknown
+    key_data = {"alg": "ES256", "private_key": dict(dpop_key.private_key), "jwt_typ": "dpop+jwt", nonce_name: "n1"}
+    payload = {"access_token": "at", "token_type": "DPoP", "dpop_key": key_data}
+
+    loaded = TokenSerializer().loads(encode(payload))
+
+    assert isinstance(loaded, DPoPToken)
+    assert loaded.dpop_key.private_key == dpop_key.private_key
+    assert getattr(loaded.dpop_key, nonce_name) == "n1"
+    for url in ("https://as.example.com/token", "https://rs.example.com/api"):
+        assert loaded.dpop_key.as_nonce_for(url) is None
+        assert _proof_nonce(loaded.dpop_key, url) is None
+    # a new nonce from a server is used for that server
+    loaded.dpop_key.handle_rs_provided_dpop_nonce(_nonce_from("https://rs.example.com/api", "rs-1"))
+    assert _proof_nonce(loaded.dpop_key, "https://rs.example.com/api") == "rs-1"
+
+
+@pytest.mark.parametrize(
+    "nonces",
+    [[], "n", {"https://as:443": 1}, {"https://as:443": "bad nonce"}, {"https://as:443": None}, {"x": ""}],
+)
+def test_malformed_per_origin_nonces_are_refused(dpop_key: DPoPKey, nonces: object) -> None:
+    key_data = {"alg": "ES256", "private_key": dict(dpop_key.private_key), "as_nonces": nonces}
+    with pytest.raises(InvalidSerializedData, match="as_nonces"):
+        TokenSerializer().loads(encode({"access_token": "at", "token_type": "DPoP", "dpop_key": key_data}))

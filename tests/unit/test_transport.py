@@ -7,9 +7,12 @@ import requests
 import requests_mock
 from hypothesis import given
 from hypothesis import strategies as st
+from requests_mock import ANY
 
 from requests_oauth2client._transport import (
+    MAX_DOCUMENT_REDIRECTS,
     MAX_DPOP_NONCE_ATTEMPTS,
+    get_json_document,
     json_body,
     raise_endpoint_error,
     read_json_object,
@@ -17,10 +20,14 @@ from requests_oauth2client._transport import (
 )
 from requests_oauth2client.exceptions import (
     ERROR_CLASSES,
+    DiscoveryHTTPError,
+    DiscoveryRedirectError,
     EndpointError,
+    FailedDiscoveryError,
     InvalidGrant,
     InvalidTokenResponse,
     OAuth2Error,
+    UnexpectedRedirect,
     UnknownTokenEndpointError,
 )
 
@@ -300,3 +307,115 @@ def test_any_revocation_style_answer_returns_or_raises_an_endpoint_error(
         assert exc.response is response
     else:
         assert result is None
+
+
+# ----------------------------------------------------------------------------------------------------- redirects
+
+EVIL = "https://evil.example.net/collect"
+DOC = "https://as.example.com/.well-known/openid-configuration"
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("target", [EVIL, "https://as.example.com/other-token", "/relative-token"])
+def test_a_post_never_follows_a_redirect(requests_mock: requests_mock.Mocker, status: int, target: str) -> None:
+    requests_mock.post(URL, status_code=status, headers={"Location": target})
+    other = requests_mock.register_uri(ANY, EVIL, json={"access_token": "from-evil"})
+    same_origin = requests_mock.register_uri(ANY, "https://as.example.com/other-token", json={"access_token": "x"})
+    relative = requests_mock.register_uri(ANY, "https://as.example.com/relative-token", json={})
+    with pytest.raises(UnexpectedRedirect) as exc_info:
+        send_to_endpoint(
+            FakeClient(), "token_endpoint", URL, data={"client_secret": "SECRET"}, on_success=ok, on_failure=fail
+        )
+    assert requests_mock.call_count == 1  # nothing is sent again, anywhere
+    assert not other.called and not same_origin.called and not relative.called
+    exc = exc_info.value
+    assert isinstance(exc, OAuth2Error)
+    assert exc.response.status_code == status
+    assert exc.endpoint == "token_endpoint"
+    assert exc.location is not None and exc.location.endswith(target.lstrip("/"))
+    assert "token_endpoint" in str(exc) and exc.location in str(exc)
+    assert "SECRET" not in str(exc)
+
+
+def test_a_redirect_is_not_followed_even_when_asked(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(URL, status_code=307, headers={"Location": EVIL})
+    evil = requests_mock.post(EVIL, json={"access_token": "from-evil"})
+    with pytest.raises(UnexpectedRedirect):
+        send_to_endpoint(FakeClient(), "token", URL, data={}, on_success=ok, on_failure=fail, allow_redirects=True)
+    assert not evil.called
+
+
+def test_a_3xx_without_location_is_not_a_success(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(URL, status_code=300, json={"access_token": "at"})
+    with pytest.raises(UnexpectedRedirect) as exc_info:
+        send_to_endpoint(FakeClient(), "token", URL, data={}, on_success=ok, on_failure=fail)
+    assert exc_info.value.location is None
+
+
+def test_a_redirect_during_the_dpop_nonce_retry_stops_everything(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(
+        URL,
+        [
+            {"status_code": 400, "json": {"error": "use_dpop_nonce"}, "headers": {"DPoP-Nonce": "n1"}},
+            {"status_code": 307, "headers": {"Location": EVIL}},
+        ],
+    )
+    evil = requests_mock.post(EVIL, json={})
+    with pytest.raises(UnexpectedRedirect):
+        send_to_endpoint(FakeClient(), "token", URL, data={}, on_success=ok, on_failure=fail, dpop_key=FakeDPoPKey())
+    assert requests_mock.call_count == 2
+    assert not evil.called
+
+
+def test_a_document_follows_a_redirect_within_its_origin(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.get(DOC, status_code=301, headers={"Location": "/v2/openid-configuration"})
+    requests_mock.get("https://as.example.com/v2/openid-configuration", status_code=302, headers={"Location": "/v3"})
+    requests_mock.get("https://as.example.com/v3", json={"issuer": "https://as.example.com"})
+    assert get_json_document(requests.Session(), "discovery document", DOC) == {"issuer": "https://as.example.com"}
+    assert requests_mock.call_count == 3
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        EVIL,
+        "http://as.example.com/.well-known/openid-configuration",  # another scheme is another origin
+        "https://as.example.com:8443/.well-known/openid-configuration",  # and so is another port
+        "//evil.example.net/doc",
+    ],
+)
+def test_a_document_never_follows_a_redirect_to_another_origin(
+    requests_mock: requests_mock.Mocker, target: str
+) -> None:
+    requests_mock.get(DOC, status_code=302, headers={"Location": target})
+    elsewhere = requests_mock.get(ANY, json={"issuer": "https://evil.example.net"})
+    as_doc = requests_mock.get(DOC, status_code=302, headers={"Location": target})
+    with pytest.raises(DiscoveryRedirectError) as exc_info:
+        get_json_document(requests.Session(), "discovery document", DOC)
+    assert as_doc.call_count == 1
+    assert not elsewhere.called
+    exc = exc_info.value
+    assert isinstance(exc, FailedDiscoveryError)
+    assert exc.url == DOC
+    assert exc.response.status_code == 302
+    assert exc.location is not None and exc.location in str(exc)
+
+
+def test_document_redirects_are_bounded(requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.get(DOC, status_code=302, headers={"Location": DOC})
+    with pytest.raises(DiscoveryRedirectError, match="more than"):
+        get_json_document(requests.Session(), "discovery document", DOC)
+    assert requests_mock.call_count == MAX_DOCUMENT_REDIRECTS + 1
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 503])
+def test_a_document_answered_with_an_error_status(requests_mock: requests_mock.Mocker, status: int) -> None:
+    requests_mock.get(DOC, status_code=status, text="nope")
+    with pytest.raises(requests.HTTPError) as exc_info:
+        get_json_document(requests.Session(), "discovery document", DOC)
+    exc = exc_info.value
+    assert isinstance(exc, DiscoveryHTTPError)
+    assert isinstance(exc, FailedDiscoveryError)
+    assert exc.response is not None and exc.response.status_code == status
+    assert exc.url == DOC
+    assert str(status) in str(exc)

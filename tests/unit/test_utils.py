@@ -69,3 +69,12 @@ def test_accepts_expires_in_decorator() -> None:
     assert make(expires_in="soon") is None
     with pytest.raises(InvalidExpiresIn):
         make(expires_in=[60])
+
+
+@pytest.mark.parametrize("uri", ["https:///token", "https://:443/token", "https://u:p@/token", "https:token"])
+def test_a_host_is_always_required(uri: str) -> None:
+    with pytest.raises(InvalidUri, match="must include a host") as exc_info:
+        validate_endpoint_uri(uri, https=False, no_credentials=False, no_fragment=False, path=False)
+    assert exc_info.value.host
+    with pytest.raises(InvalidUri, match="must include a host"):
+        validate_issuer_uri(uri)
