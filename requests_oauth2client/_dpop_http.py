@@ -11,9 +11,13 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from requests.cookies import extract_cookies_to_jar
-
-from ._origins import forget_credentials_before_leaving, htu_and_origin, origin_of, response_origin
+from ._origins import (
+    forget_credentials_before_leaving,
+    htu_and_origin,
+    origin_of,
+    resend_on_same_connection,
+    response_origin,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -137,16 +141,11 @@ class RsNonceRetry:
         if original is None or connection is None or not self._can_resend(original):
             return response
         self.retried = True
-        _ = response.content  # consume the body, so that the connection can be released
-        response.close()
-        request = original.copy()
-        cookies = getattr(request, "_cookies", None)
-        if cookies is not None:
-            extract_cookies_to_jar(cookies, original, response.raw)  # type: ignore[no-untyped-call]
-            request.prepare_cookies(cookies)
-        self.token._add_proof(request)
-        retried: requests.Response = connection.send(request, **kwargs)
-        retried.history.append(response)
-        retried.request = request
+
+        def with_proof(request: requests.PreparedRequest) -> requests.PreparedRequest:
+            self.token._add_proof(request)
+            return request
+
+        retried = resend_on_same_connection(response, original, connection, with_proof, **kwargs)
         self.token.dpop_key.update_rs_nonce(retried)
         return retried

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from attrs import define, field, setters
-from requests.cookies import extract_cookies_to_jar
 
-from requests_oauth2client._origins import forget_credentials_before_leaving, origin_of, response_origin
+from requests_oauth2client._origins import forget_credentials_before_leaving as forget_if_leaving
+from requests_oauth2client._origins import origin_of, resend_on_same_connection, response_origin
 from requests_oauth2client.authorization_request import AuthorizationResponse
 from requests_oauth2client.exceptions import InvalidGrant
 from requests_oauth2client.tokens import BearerToken
@@ -244,19 +244,16 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             self.token = None
 
     def _renew_and_resend(
-        self, used: BearerToken, origin: str, response: requests.Response, **kwargs: Any
+        self, used: BearerToken, origin: str, response: requests.Response, **kw: Any
     ) -> requests.Response:
-        """Response hook: on `401` + `invalid_token`, renew the token (once per token) and resend the request once.
+        """Response hook: on `401` + `invalid_token` from `origin` (where the token went), renew and resend once.
 
-        Only a 401 from `origin`, where the token was sent, counts: a redirect may lead elsewhere, and another
-        origin must neither make the handler renew nor receive the token (nor the `Authorization` header).
+        A redirect to another origin gets no `Authorization` header, and its 401 renews nothing.
         """
-        forget_credentials_before_leaving(response, origin, ("Authorization",))
-        if (
-            response.status_code != 401
-            or response_origin(response) != origin
-            or not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", ""))
-        ):
+        forget_if_leaving(response, origin, ("Authorization",))
+        if response.status_code != 401 or response_origin(response) != origin:
+            return response
+        if not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", "")):
             return response
         original = response.request
         connection = getattr(response, "connection", None)
@@ -270,19 +267,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         if current is None or current == used:
             return response  # the token could not be renewed: the 401 stands
 
-        _ = response.content  # consume the body, so that the connection can be released
-        response.close()
-        request = original.copy()
-        cookies = getattr(request, "_cookies", None)
-        if cookies is not None:
-            extract_cookies_to_jar(cookies, original, response.raw)  # type: ignore[no-untyped-call]
-            request.prepare_cookies(cookies)
-        request = current(request)
-        # `connection.send()` does not dispatch response hooks: the resent request is never retried again.
-        retried: requests.Response = connection.send(request, **kwargs)
-        retried.history.append(response)
-        retried.request = request
-        return retried
+        return resend_on_same_connection(response, original, connection, current, **kw)
 
 
 @define(init=False)
