@@ -252,7 +252,9 @@ def validate_id_token_with_client(
     """Validate an ID Token with the configuration of a client, and optionally an AuthorizationResponse.
 
     The expected issuer is `azr.issuer`, else `client.issuer` (when neither is known, the ID Token is refused with
-    `UnverifiableIdToken`). `client.refresh_authorization_server_public_keys()` (or, for a client without it,
+    `UnverifiableIdToken`; when both are known and differ, the response comes from another Authorization Server
+    than the client's, a mix-up, and the ID Token is refused with `MismatchingIdTokenIssuer`).
+    `client.refresh_authorization_server_public_keys()` (or, for a client without it,
     `client.update_authorization_server_public_keys()`) fetches the JWKS again when needed. Without `azr` (refresh
     token responses, OpenID Connect Core 12.2, and the grants without an authorization request: device, CIBA,
     password, client credentials, token exchange, JWT bearer...), nonce, acr, max_age, c_hash and s_hash are not
@@ -275,7 +277,12 @@ def validate_id_token_with_client(
         InvalidIdToken: a subclass of it telling which check failed.
     """
     client_id = _optional_attr(client, "client_id")
-    issuer = _optional_attr(azr, "issuer") or _optional_attr(client, "issuer")
+    response_issuer = _optional_attr(azr, "issuer")
+    client_issuer = _optional_attr(client, "issuer")
+    if isinstance(response_issuer, str) and isinstance(client_issuer, str) and response_issuer != client_issuer:
+        # RFC 9207 §2.4, RFC 9700 §4.4: no ID Token can match both; this one must not be trusted by this client
+        raise MismatchingIdTokenIssuer(response_issuer, client_issuer, None, id_token)
+    issuer = response_issuer or client_issuer
     if not isinstance(client_id, str) or not client_id:
         raise UnverifiableIdToken("the client has no client_id")
     update_keys = _optional_attr(client, "refresh_authorization_server_public_keys") or _optional_attr(

@@ -471,8 +471,9 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         `id_token_encrypted_response_alg`, `id_token_decryption_key`, and `refresh_authorization_server_public_keys()`
         (or `update_authorization_server_public_keys()`) to fetch the JWKS again when the `kid` is unknown. For the
         authorization code flow, the AuthorizationResponse gives `code`, `state`, `nonce`, `acr_values`, `max_age`,
-        and `issuer` (which wins over the client's issuer). Without it (grants that have no authorization request,
-        such as device, CIBA or password), those request-bound checks are left out.
+        and `issuer` (used when the client has none; when both are known they must be equal, else the response
+        comes from another Authorization Server and the ID Token is refused). Without it (grants that have no
+        authorization request, such as device, CIBA or password), those request-bound checks are left out.
 
         Args:
             client: the client that obtained this token (usually an `OAuth2Client`).

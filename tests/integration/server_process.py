@@ -25,7 +25,7 @@ SERVER_DIR = REPO_ROOT / "tests" / "server"
 # and copied into each new state directory. The directory is git-ignored.
 KEYS_CACHE = SERVER_DIR / "state" / "keys.json"
 
-READY_TIMEOUT = 30.0
+READY_TIMEOUT = 60.0
 NPM_CI_TIMEOUT = 300.0
 STOP_TIMEOUT = 5.0
 

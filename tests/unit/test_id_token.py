@@ -1016,14 +1016,20 @@ def test_with_client(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
         validate_id_token_with_client(raw, make_client(jwks), azr=make_azr(nonce="other"), now=NOW)
 
 
-def test_with_client_azr_issuer_wins(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+def test_with_client_issuers_must_agree(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
     raw = sign(rsa_key)
     with pytest.raises(MismatchingIdTokenIssuer):
         validate_id_token_with_client(raw, make_client(jwks), azr=make_azr(issuer="https://other"), now=NOW)
     with pytest.raises(MismatchingIdTokenIssuer):
         validate_id_token_with_client(raw, make_client(jwks, issuer="https://other"), azr=make_azr(), now=NOW)
-    client = make_client(jwks, issuer="https://other")
+    # the response's issuer is used when the client has none
+    client = make_client(jwks, issuer=None)
     assert validate_id_token_with_client(raw, client, azr=make_azr(issuer=ISSUER), now=NOW) == raw
+    # a response of issuer A validated through a client of issuer B: a mix-up, refused even though `iss` is A
+    client = make_client(jwks, issuer="https://other")
+    with pytest.raises(MismatchingIdTokenIssuer) as mix_up:
+        validate_id_token_with_client(raw, client, azr=make_azr(issuer=ISSUER), now=NOW)
+    assert (mix_up.value.received, mix_up.value.expected) == (ISSUER, "https://other")
 
 
 def test_with_client_missing_attributes(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
