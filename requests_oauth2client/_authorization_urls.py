@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -37,19 +37,6 @@ def url_with_params(endpoint: str, params: Mapping[str, str | list[str]]) -> str
     if parts.query:
         query = f"{parts.query}&{query}" if query else parts.query
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-def split_values(value: object, error: Exception) -> tuple[str, ...] | None:
-    """Turn a space-separated str or an iterable of str into a tuple; falsy → None."""
-    if not value:
-        return None
-    if isinstance(value, str):
-        return tuple(value.split(" "))
-    if isinstance(value, Iterable):
-        values = tuple(value)
-        if all(isinstance(v, str) for v in values):
-            return values
-    raise error
 
 
 def compact_json(value: object) -> str:

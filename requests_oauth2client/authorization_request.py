@@ -24,7 +24,6 @@ from requests_oauth2client._authorization_urls import (
     param_value,
     parse_callback,
     signed_request_claims,
-    split_values,
     to_jwk,
     to_jwk_set,
 )
@@ -46,6 +45,7 @@ from requests_oauth2client.exceptions import (
 )
 from requests_oauth2client.jarm import JARM_RESPONSE_MODES, InvalidJarmResponse, verify_jarm_response
 from requests_oauth2client.pkce import InvalidCodeVerifierParam, PkceUtils, UnsupportedCodeChallengeMethod
+from requests_oauth2client.utils import split_space_separated
 
 if TYPE_CHECKING:
     from requests_oauth2client.dpop import DPoPKey
@@ -151,7 +151,7 @@ class AuthorizationResponse:
             code_verifier=code_verifier,
             state=state,
             nonce=nonce,
-            acr_values=split_values(acr_values, InvalidAcrValuesParam(acr_values)),
+            acr_values=split_space_separated(acr_values, InvalidAcrValuesParam),
             max_age=max_age,
             issuer=issuer,
             dpop_key=dpop_key,
@@ -287,7 +287,7 @@ class AuthorizationRequest(UriRequest):
             )
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
             raise InvalidMaxAgeParam
-        scopes = split_values(scope, InvalidScopeParam(scope))
+        scopes = split_space_separated(scope, InvalidScopeParam)
         if state is ...:
             state = self.generate_state()
         elif state is not None and not isinstance(state, str):
@@ -325,7 +325,7 @@ class AuthorizationRequest(UriRequest):
             state=state,
             nonce=nonce,
             code_challenge_method=code_challenge_method,
-            acr_values=split_values(acr_values, InvalidAcrValuesParam(acr_values)),
+            acr_values=split_space_separated(acr_values, InvalidAcrValuesParam),
             max_age=max_age,
             kwargs=kwargs,
             code_verifier=code_verifier,

@@ -15,7 +15,7 @@ from attrs import field, frozen
 from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 
 from ._client_authorization import AuthorizationEndpoints
-from ._client_device_ciba import DeviceAndBackchannelEndpoints, join_space_separated
+from ._client_device_ciba import DeviceAndBackchannelEndpoints
 from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown, checked_jwks
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
@@ -56,7 +56,7 @@ from .exceptions import (
     UnknownTokenType,
 )
 from .tokens import BearerToken, IdToken
-from .utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
+from .utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -434,6 +434,8 @@ class OAuth2Client(
         validate: bool = True,
     ) -> BearerToken:
         data = {"grant_type": grant_type, **params}
+        if "scope" in data:  # every grant: a list is space-joined, an empty scope is left out (RFC 6749 §3.3)
+            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)
         return self.token_request(data, dpop=dpop, dpop_key=dpop_key, validate=validate, **(requests_kwargs or {}))
 
     def client_credentials(
@@ -459,7 +461,6 @@ class OAuth2Client(
         Example:
             >>> token = client.client_credentials(scope="myscope", resource="https://myapi.local")  # doctest: +SKIP
         """
-        scope = join_space_separated(scope, InvalidScopeParam)
         return self._grant(
             GrantTypes.CLIENT_CREDENTIALS,
             {"scope": scope, **token_kwargs},

@@ -28,6 +28,7 @@ from requests_oauth2client import (
     RequestUriParameterAuthorizationRequest,
 )
 from tests.integration.harness import Harness
+from tests.integration.recording import recording_client
 
 
 def discovered(as_server: Harness, auth: object, redirect_uri: str) -> OAuth2Client:
@@ -181,3 +182,17 @@ def test_rar_and_resource_indicators(as_server: Harness, confidential_client: OA
     assert introspection["aud"] == "urn:harness:api"
     assert introspection["scope"] == "api:read"
     assert introspection["authorization_details"] == details
+
+
+@pytest.mark.parametrize("scope", [[], (), ""], ids=repr)
+def test_an_empty_scope_is_left_out_of_authorization_requests(as_server: Harness, scope: object) -> None:
+    client, bodies = recording_client(as_server)
+    azr = client.authorization_request(scope=scope)
+    assert "scope=" not in azr.uri
+    assert azr.nonce is None
+    par = client.pushed_authorization_request(azr)  # the server accepts the pushed request
+    assert "scope" not in bodies[-1]
+    # with nothing to consent to, this server denies: the answer goes through the usual callback checks
+    with pytest.raises(AuthorizationResponseError) as exc_info:
+        azr.validate_callback(login(as_server, par, as_server.redirect_uri))
+    assert exc_info.value.error == "access_denied"

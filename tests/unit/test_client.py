@@ -1105,3 +1105,67 @@ def test_unusable_token_response_message(client: OAuth2Client, requests_mock: re
         InvalidTokenResponse, match="unusable token response: `expires_in` must not be negative, got -5"
     ):
         client.client_credentials()
+
+
+# ------------------------------------------------------------------------------------------------ empty scope
+
+EMPTY_SCOPES = [[], (), ""]
+_EXCHANGE = {"subject_token": "st", "subject_token_type": "access_token"}
+
+
+@pytest.mark.parametrize("scope", EMPTY_SCOPES, ids=repr)
+@pytest.mark.parametrize(
+    "grant",
+    [
+        lambda client, scope: client.client_credentials(scope=scope),
+        lambda client, scope: client.client_credentials(scope),
+        lambda client, scope: client.resource_owner_password("user", "pass", scope=scope),
+        lambda client, scope: client.refresh_token("rt", scope=scope),
+        lambda client, scope: client.token_exchange(**_EXCHANGE, scope=scope),
+        lambda client, scope: client.jwt_bearer(Jwt.sign({"sub": "s"}, Jwk.generate(alg="ES256")), scope=scope),
+        lambda client, scope: client.authorization_code("code", scope=scope),
+        lambda client, scope: client.device_code("dc", scope=scope),
+        lambda client, scope: client.ciba("rid", scope=scope),
+    ],
+    ids=["client_credentials", "positional", "password", "refresh", "exchange", "jwt_bearer", "code", "device", "ciba"],
+)
+def test_an_empty_scope_is_left_out_of_every_grant(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, grant: Any, scope: Any
+) -> None:
+    """RFC 6749 §3.3 has no empty scope: strict servers refuse `scope=` with invalid_scope."""
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    grant(client, scope)
+    assert "scope" not in form(requests_mock.last_request)
+
+
+def test_a_scope_list_is_joined_on_every_grant(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.refresh_token("rt", scope=["a", "b"])
+    assert form(requests_mock.last_request)["scope"] == ["a b"]
+    client.resource_owner_password("u", "p", scope=("a", "b"))
+    assert form(requests_mock.last_request)["scope"] == ["a b"]
+    with pytest.raises(InvalidScopeParam):
+        client.token_exchange(**_EXCHANGE, scope=[1, 2])
+
+
+@pytest.mark.parametrize("scope", EMPTY_SCOPES, ids=repr)
+def test_an_empty_scope_is_left_out_of_device_ciba_and_authorization_requests(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, scope: Any
+) -> None:
+    requests_mock.post(
+        DEVICE, json={"device_code": "dc", "user_code": "uc", "verification_uri": "https://v", "expires_in": 60}
+    )
+    client.authorize_device(scope=scope)
+    assert "scope" not in form(requests_mock.last_request)
+    requests_mock.post(CIBA, json={"auth_req_id": "rid", "expires_in": 60})
+    client.backchannel_authentication_request(scope=scope, acr_values=scope, login_hint="user")
+    assert set(form(requests_mock.last_request)) == {"login_hint", "client_id", "client_secret"}
+    client.backchannel_authentication_request(scope=scope, login_hint="user", private_jwk=Jwk.generate(alg="ES256"))
+    assert SignedJwt(single(requests_mock.last_request)["request"]).claims == {"login_hint": "user"}
+    azr = client.authorization_request(scope=scope)
+    assert azr.scope is None
+    assert "scope" not in azr.args
+    assert azr.nonce is None
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
+    client.pushed_authorization_request(azr)
+    assert "scope" not in form(requests_mock.last_request)
