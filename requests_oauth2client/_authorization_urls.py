@@ -17,9 +17,12 @@ import furl as furl_lib
 from attrs import frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._yarl import import_yarl, is_url_like, is_yarl_url
 from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from requests_oauth2client.dpop import DPoPKey
 
 
@@ -109,41 +112,50 @@ class UnparsableCallback(ValueError):
 def parse_callback(response: object, response_mode: object) -> dict[str, str]:
     """Extract the parameters of an authorization response.
 
+    The response is a URL (a str, a `yarl.URL` or a `furl`), a bare query string, or a mapping of parameters.
     A str is a URL when a `?`, `#` or `://` comes before its first `=`; otherwise it is the query string
     itself. The parameters come from the URL query, or from its fragment with a fragment response mode (or
-    when there is no query).
+    when there is no query). A URL without parameters gives no parameters (the checks that follow refuse it).
+
+    Raises:
+        UnparsableCallback: when the response is of another type, cannot be parsed, has a repeated parameter,
+            or (a mapping) a name or value that is not a string.
     """
-    if isinstance(response, furl_lib.furl):
+    if isinstance(response, furl_lib.furl) or is_yarl_url(response):
         response = str(response)
     if isinstance(response, Mapping):
-        getlist = getattr(response, "getlist", None)  # werkzeug MultiDict keeps repeated values there
-        params: dict[str, str] = {}
-        for name in response:
-            values = getlist(name) if callable(getlist) else response[name]
-            if isinstance(values, (list, tuple)):
-                if len(values) != 1:
-                    raise UnparsableCallback(f"multiple '{name}' parameters")
-                values = values[0]
-            if not isinstance(name, str) or not isinstance(values, str):
-                raise UnparsableCallback(f"parameter '{name}' is not a string")
-            params[name] = values
-        return params
+        return _mapping_params(response)
     if not isinstance(response, str):
         raise UnparsableCallback(f"unsupported response type {type(response).__name__}")
-    if "=" not in response:
-        raise UnparsableCallback("no parameters found in response")
     query = response
-    head = response.split("=", 1)[0]
-    if "?" in head or "#" in head or "://" in head:
-        parts = urlsplit(response)
+    if is_url_like(response):
+        try:
+            parts = urlsplit(response)
+        except ValueError:  # e.g. a broken IPv6 literal
+            raise UnparsableCallback("the response is not a valid URL") from None
         use_fragment = (response_mode in ("fragment", "fragment.jwt") or not parts.query) and parts.fragment
         query = parts.fragment if use_fragment else parts.query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    params = {}
-    for name, value in pairs:
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
         if name in params:
             raise UnparsableCallback(f"multiple '{name}' query parameters")
         params[name] = value
+    return params
+
+
+def _mapping_params(response: Mapping[object, object]) -> dict[str, str]:
+    """The parameters of a mapping response (a werkzeug MultiDict keeps repeated values in `getlist`)."""
+    getlist = getattr(response, "getlist", None)
+    params: dict[str, str] = {}
+    for name in response:
+        values = getlist(name) if callable(getlist) else response[name]
+        if isinstance(values, (list, tuple)):
+            if len(values) != 1:
+                raise UnparsableCallback(f"multiple '{name}' parameters")
+            values = values[0]
+        if not isinstance(name, str) or not isinstance(values, str):
+            raise UnparsableCallback(f"parameter '{name}' is not a string")
+        params[name] = values
     return params
 
 
@@ -184,6 +196,15 @@ class UriRequest:
     def furl(self) -> furl_lib.furl:
         """The full authorization request URI, as a `furl` object."""
         return furl_lib.furl(self.uri)
+
+    @property
+    def yarl(self) -> URL:
+        """The full authorization request URI, as a `yarl.URL` (`str()` of it is `uri`).
+
+        Raises:
+            ImportError: when yarl, an optional dependency, is not installed (`requests_oauth2client[yarl]`).
+        """
+        return import_yarl().URL(self.uri, encoded=True)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return self.uri

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeAlias
 
 from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
@@ -48,6 +48,8 @@ from requests_oauth2client.pkce import InvalidCodeVerifierParam, PkceUtils, Unsu
 from requests_oauth2client.utils import split_space_separated
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from requests_oauth2client.dpop import DPoPKey
 
 __all__ = [
@@ -76,8 +78,9 @@ _RESPONSE_RESERVED = frozenset(
 )
 _ERROR_PARAMS = ("error", "error_description", "error_uri")
 
-CallbackResponse = str | Mapping[str, str]
-"""What `validate_callback` accepts: a redirect URL, its query string, or the parameters as a mapping."""
+CallbackResponse: TypeAlias = "str | URL | Mapping[str, str]"
+"""What `validate_callback` accepts: a redirect URL (a str or a `yarl.URL`), its query string, or the parameters as
+a mapping."""
 
 
 class InvalidMaxAgeParam(ValueError):
@@ -133,6 +136,7 @@ class AuthorizationResponse:
 
     def __init__(
         self,
+        /,  # `self` is positional-only, so that a response parameter named "self" lands in kwargs
         *,
         code: str,
         redirect_uri: str | None = None,
@@ -428,8 +432,12 @@ class AuthorizationRequest(UriRequest):
         missing one when the AS is known to send it); `state`; an error response raises its mapped exception;
         a `code` is present.
 
+        A response without any parameter goes through the same checks (so it fails the `iss` or `state` check,
+        or lacks a `code`).
+
         Args:
-            response: the full redirect URL (with `?`), its query string, or the parameters as a mapping.
+            response: the full redirect URL (a str with `?`, or a `yarl.URL`), its query string, or the parameters
+                as a mapping.
             authorization_server_jwks: AS public keys for JARM, overriding `self.authorization_server_jwks`.
             authorization_response_decryption_key: key for encrypted JARM responses, overriding the request's.
 
@@ -522,7 +530,8 @@ class AuthorizationRequest(UriRequest):
         """Raise the exception matching an error response (`exception_classes`, else `AuthorizationResponseError`).
 
         Args:
-            response: the authorization response, as given to `validate_callback`.
+            response: the authorization response, as given to `validate_callback` (a str, a `yarl.URL`, or a
+                mapping of parameters).
             params: its parameters, if already parsed.
 
         Raises:

@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
+import yarl
 from jwskate import Jwk
 
 from requests_oauth2client import (
@@ -20,6 +21,7 @@ from requests_oauth2client import (
     InvalidAuthResponse,
     MismatchingIssuer,
     MismatchingState,
+    MissingIssuer,
     OAuth2AuthorizationCodeAuth,
     OAuth2Client,
     PrivateKeyJwt,
@@ -196,3 +198,24 @@ def test_an_empty_scope_is_left_out_of_authorization_requests(as_server: Harness
     with pytest.raises(AuthorizationResponseError) as exc_info:
         azr.validate_callback(login(as_server, par, as_server.redirect_uri))
     assert exc_info.value.error == "access_denied"
+
+
+def test_a_callback_without_parameters_and_a_yarl_callback(
+    as_server: Harness, confidential_client: OAuth2Client
+) -> None:
+    azr = confidential_client.authorization_request(scope="openid")
+    callback = login(as_server, azr, as_server.redirect_uri)
+    # a reload of the bare redirect URI: this AS is known to send `iss`, so that check comes first
+    with pytest.raises(MissingIssuer) as exc_info:
+        azr.validate_callback(as_server.redirect_uri)
+    assert exc_info.value.url == yarl.URL(as_server.redirect_uri)
+    without_iss_flag = AuthorizationRequest(
+        azr.authorization_endpoint, client_id=azr.client_id, redirect_uri=azr.redirect_uri, issuer=azr.issuer
+    )
+    with pytest.raises(MismatchingState):
+        without_iss_flag.validate_callback(as_server.redirect_uri)
+    # the real callback, as a yarl URL (the next release's API)
+    response = azr.validate_callback(yarl.URL(callback))
+    token = confidential_client.authorization_code(response)
+    assert isinstance(token.id_token, IdToken)
+    assert str(azr.yarl) == azr.uri
