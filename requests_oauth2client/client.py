@@ -388,8 +388,9 @@ class OAuth2Client(
     def parse_token_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
         """Build a token from a successful token endpoint response.
 
-        When the AS answers `token_type=DPoP` to a DPoP request, the token is a `DPoPToken` bound to the key;
-        when it answers `Bearer`, the token is a plain `BearerToken` and is used as such.
+        To a DPoP request, the token is a `DPoPToken` bound to the key, unless the AS explicitly answers
+        `token_type=Bearer`: then it is a plain `BearerToken` and is used as such. (A missing `token_type` keeps
+        the DPoP binding: sent as a Bearer token, a DPoP-bound token would be refused by the resource server.)
 
         Any problem with the response is handed to `on_token_error()`.
         """
@@ -397,8 +398,10 @@ class OAuth2Client(
             params = check_token_response(json_body(response))
             # a server's lifetime of 0 means "already expired", unlike `expires_in=0` given to a constructor
             params["expires_at"] = expires_at_after(params.pop("expires_in", None))
-            token_type = str(params.get("token_type", ""))
-            if dpop_key is not None and token_type.lower() == "dpop":
+            token_type = params.get("token_type")
+            if dpop_key is not None and (not token_type or token_type.lower() == "dpop"):
+                if not token_type:
+                    params.pop("token_type", None)  # the token class default: "DPoP"
                 return dpop_key.dpop_token_class(**params, _dpop_key=dpop_key)
             return self.token_class(**params)
         except Exception as exc:  # any problem ends as a typed error, with the response

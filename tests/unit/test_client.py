@@ -556,6 +556,28 @@ def test_dpop_answered_with_bearer_gives_a_bearer_token(
     assert "DPoP" not in prepared.headers
 
 
+@pytest.mark.parametrize("answer", [{}, {"token_type": None}, {"token_type": ""}, {"token_type": "dpop"}], ids=repr)
+def test_dpop_answered_without_token_type_keeps_the_dpop_token(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, answer: dict[str, Any]
+) -> None:
+    """Only an explicit `token_type: Bearer` downgrades: a DPoP-bound token sent as Bearer would be refused."""
+    requests_mock.post(TOKEN, json={"access_token": "at", "expires_in": 60, **answer})
+    key = DPoPKey.generate()
+    token = client.client_credentials(dpop_key=key)
+    assert isinstance(token, DPoPToken)
+    assert token.dpop_key is key
+    assert token.token_type.lower() == "dpop"
+    prepared = requests.Request("GET", "https://rs.example.com/x", auth=token).prepare()
+    assert prepared.headers["Authorization"] == "DPoP at"
+    assert SignedJwt(prepared.headers["DPoP"]).claims["ath"]
+    # without DPoP, a missing token_type still gives a Bearer token; an unknown one is refused, with DPoP or not
+    requests_mock.post(TOKEN, json={"access_token": "at"})
+    assert type(client.client_credentials()) is BearerToken
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "N_A"})
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials(dpop_key=key)
+
+
 def test_dpop_key_generator_is_used_once() -> None:
     calls: list[str] = []
 
