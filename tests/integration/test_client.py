@@ -233,3 +233,15 @@ def test_an_empty_scope_is_left_out_of_every_grant(as_server: Harness, scope: ob
     grants = [body["grant_type"][0] for body in bodies if "grant_type" in body]
     assert len(grants) == 5
     assert all("scope" not in body for body in bodies)
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_a_private_key_without_alg_authenticates_with_the_alg_it_implies(as_server: Harness, alg: str) -> None:
+    """The README's private_key_jwt example: a key dict without `alg`."""
+    key = {name: value for name, value in as_server.private_jwk(alg).items() if name != "alg"}
+    client = OAuth2Client(
+        as_server.endpoint("token_endpoint"), ("client-private-key-jwt", key), issuer=as_server.issuer, testing=True
+    )
+    assert isinstance(client.auth, PrivateKeyJwt)
+    assert client.auth.alg == alg
+    assert client.client_credentials(scope=CC_SCOPE).access_token

@@ -16,7 +16,7 @@ import requests_mock
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
+from jwskate import InvalidJwk, JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client import (
     AuthorizationPending,
@@ -33,6 +33,7 @@ from requests_oauth2client import (
     IntrospectionError,
     InvalidBackchannelAuthenticationRequestHintParam,
     InvalidBackChannelAuthenticationResponse,
+    InvalidClientAssertionSigningKeyOrAlg,
     InvalidDeviceAuthorizationResponse,
     InvalidDiscoveryDocument,
     InvalidDPoPAlg,
@@ -140,6 +141,30 @@ def test_keywords_select_the_auth_method() -> None:
     assert isinstance(client.auth, PrivateKeyJwt)
     assert "private_jwk" not in client.extra_metadata
     assert isinstance(OAuth2Client(TOKEN, ("c", key)).auth, PrivateKeyJwt)
+
+
+@pytest.mark.parametrize(
+    "make_client",
+    [
+        lambda: OAuth2Client(TOKEN, ("cid", {"foo": "bar"})),
+        lambda: OAuth2Client(TOKEN, client_id="cid", private_key={"foo": "bar"}),
+        lambda: OAuth2Client(TOKEN, client_id="cid", private_jwk={"kty": "RSA"}),
+    ],
+)
+def test_an_invalid_private_key_is_also_a_jwskate_invalid_jwk(make_client: Any) -> None:
+    with pytest.raises(InvalidClientAssertionSigningKeyOrAlg) as exc_info:
+        make_client()
+    assert isinstance(exc_info.value, InvalidJwk)  # what the published releases let through
+
+
+def test_a_private_key_without_alg_uses_the_alg_it_implies(requests_mock: requests_mock.Mocker) -> None:
+    key = {name: value for name, value in Jwk.generate(alg="ES384", kid="k").items() if name != "alg"}
+    client = OAuth2Client(TOKEN, ("cid", key))
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.client_credentials()
+    assertion = SignedJwt(single(requests_mock.last_request)["client_assertion"])
+    assert assertion.alg == "ES384"
+    assert assertion.verify_signature(Jwk(key).public_jwk(), alg="ES384")
 
 
 def test_missing_or_conflicting_credentials() -> None:
