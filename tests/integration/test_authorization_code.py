@@ -219,3 +219,33 @@ def test_a_callback_without_parameters_and_a_yarl_callback(
     token = confidential_client.authorization_code(response)
     assert isinstance(token.id_token, IdToken)
     assert str(azr.yarl) == azr.uri
+
+
+def test_a_tampered_id_token_signature_is_a_jwskate_invalid_signature(as_server: Harness) -> None:
+    import requests
+    from jwskate import InvalidSignature
+
+    from requests_oauth2client import InvalidIdToken
+
+    session = requests.Session()
+
+    def tamper(response: requests.Response, *args: object, **kwargs: object) -> None:
+        if response.url == as_server.endpoint("token_endpoint") and response.ok:
+            body = response.json()
+            header, claims, signature = body["id_token"].split(".")
+            body["id_token"] = f"{header}.{claims}.{signature[::-1]}"
+            response._content = json.dumps(body).encode()
+
+    session.hooks["response"].append(tamper)
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        redirect_uri=as_server.redirect_uri,
+        session=session,
+        testing=True,
+    )
+    azr = client.authorization_request(scope="openid")
+    response = azr.validate_callback(login(as_server, azr, as_server.redirect_uri))
+    with pytest.raises(InvalidSignature) as exc_info:
+        client.authorization_code(response)
+    assert isinstance(exc_info.value, InvalidIdToken)
