@@ -316,6 +316,8 @@ class DPoPKey:
         dpop_token_class: the class of the tokens bound to this key.
         as_nonce: the current nonce of the authorization server.
         rs_nonce: a resource-server nonce (the last one seen).
+        exp: a lifetime, in seconds, for proofs: they then carry `exp` = `iat` + `exp`. None (the default) for no
+            `exp` claim (RFC 9449 does not define one; servers check `iat`).
 
     Raises:
         InvalidDPoPKey: if the key is not a private, asymmetric key.
@@ -337,6 +339,7 @@ class DPoPKey:
     dpop_token_class: type[DPoPToken] = field(on_setattr=setters.frozen, repr=False)
     as_nonce: str | None = field(on_setattr=_forget_nonce_origin)
     rs_nonce: str | None = field(on_setattr=_forget_nonce_origin)
+    exp: int | None = field(default=None, on_setattr=setters.frozen, repr=False, kw_only=True)
     _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
@@ -355,7 +358,11 @@ class DPoPKey:
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
+        *,
+        exp: int | None = None,
     ) -> None:
+        if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int) or exp <= 0):
+            raise ValueError("The DPoP proof lifetime `exp` must be a positive number of seconds.")
         try:
             jwk = jwskate.to_jwk(private_key)
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -381,6 +388,7 @@ class DPoPKey:
             dpop_token_class=dpop_token_class,
             as_nonce=as_nonce,
             rs_nonce=rs_nonce,
+            exp=exp,
         )
         header = {"typ": jwt_typ, "alg": chosen_alg, "jwk": dict(public_jwk)}
         object.__setattr__(self, "_public_jwk", public_jwk)
@@ -401,6 +409,8 @@ class DPoPKey:
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
+        *,
+        exp: int | None = None,
     ) -> Self:
         """Generate a new key for an asymmetric signature alg.
 
@@ -412,6 +422,7 @@ class DPoPKey:
             dpop_token_class: the class of the tokens bound to this key.
             as_nonce: an initial authorization server nonce.
             rs_nonce: an initial resource server nonce.
+            exp: a lifetime, in seconds, for proofs (`exp` = `iat` + `exp`); None for no `exp` claim.
 
         Raises:
             InvalidDPoPAlg: if `alg` is not an asymmetric signature alg.
@@ -427,6 +438,7 @@ class DPoPKey:
             dpop_token_class=dpop_token_class,
             as_nonce=as_nonce,
             rs_nonce=rs_nonce,
+            exp=exp,
         )
 
     @property
@@ -444,12 +456,10 @@ class DPoPKey:
     def _proof_parts(
         self, htm: str, htu: str, ath: str | None, nonce: str | None
     ) -> tuple[bytes, dict[str, Any], bytes]:
-        claims: dict[str, Any] = {
-            "jti": self.jti_generator(),
-            "htm": htm,
-            "htu": htu_of(htu),
-            "iat": self.iat_generator(),
-        }
+        iat = self.iat_generator()
+        claims: dict[str, Any] = {"jti": self.jti_generator(), "htm": htm, "htu": htu_of(htu), "iat": iat}
+        if self.exp is not None:
+            claims["exp"] = iat + self.exp
         if nonce:
             claims["nonce"] = nonce
         if ath:
@@ -473,7 +483,7 @@ class DPoPKey:
                 or `rs_nonce` when it was set by hand (or at init) and no nonce is known for that origin.
 
         Returns:
-            the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, nonce][, ath]`.
+            the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, exp][, nonce][, ath]`.
         """
         if nonce is None:
             nonce = self._nonce_for("rs", origin_of(htu))
@@ -581,17 +591,21 @@ class DPoPKey:
         return self._update_nonce("rs", response)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ` and the nonces.
+        """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ`, the nonces (and `exp`).
 
-        `DPoPKey(**key.as_dict())` gives back an equal key. The result holds the private key: keep it secret.
+        `exp` is included only when set. `DPoPKey(**key.as_dict())` gives back an equal key. The result holds the
+        private key: keep it secret.
         """
-        return {
+        result: dict[str, Any] = {
             "alg": self.alg,
             "private_key": dict(self.private_key),
             "jwt_typ": self.jwt_typ,
             "as_nonce": self.as_nonce,
             "rs_nonce": self.rs_nonce,
         }
+        if self.exp is not None:
+            result["exp"] = self.exp
+        return result
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -190,10 +190,10 @@ def _dpop_key_from_dict(value: object) -> DPoPKey:
     private_key = value.get("private_key")
     if not isinstance(private_key, dict):
         raise InvalidSerializedData("'dpop_key' has no private key")
-    _check_types(value, dict.fromkeys(_DPOP_KEY_OPTIONS, str))
+    _check_types(value, {**dict.fromkeys(_DPOP_KEY_OPTIONS, str), "exp": int})
     options = {name: value[name] for name in _DPOP_KEY_OPTIONS if value.get(name) is not None}
     try:
-        return DPoPKey(private_key, **options)
+        return DPoPKey(private_key, **options, exp=value.get("exp"))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidSerializedData("the DPoP key is not usable") from exc
 

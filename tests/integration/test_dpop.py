@@ -135,3 +135,13 @@ def test_a_token_response_without_token_type_keeps_the_dpop_binding(as_server: H
     assert isinstance(token, DPoPToken)
     assert client.introspect_token(token)["cnf"] == {"jkt": token.dpop_key.dpop_jkt}
     assert client.userinfo(token)["sub"] == user["username"]  # sent with `Authorization: DPoP` and a proof
+
+
+def test_proofs_with_a_lifetime(as_server: Harness, dpop_client: OAuth2Client) -> None:
+    key = DPoPKey.generate(exp=60)
+    token = dpop_client.client_credentials(scope="api:read", dpop_key=key)
+    assert isinstance(token, DPoPToken)
+    assert dpop_client.introspect_token(token)["cnf"] == {"jkt": key.dpop_jkt}
+    assert key.proof("GET", as_server.resource_url).claims["exp"] > 0
+    api = ApiClient(as_server.resource_url, auth=token)
+    assert api.get().status_code == 200
