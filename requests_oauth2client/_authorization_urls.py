@@ -10,7 +10,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import furl as furl_lib
@@ -33,7 +33,11 @@ class MissingParameter(AttributeError, KeyError):
         return AttributeError.__str__(self)
 
 
-def url_with_params(endpoint: str, params: Mapping[str, str | list[str]]) -> str:
+ParamValue: TypeAlias = "str | int | float | list[str]"
+"""A request parameter value, as in `args`: a str, a number (kept as given), or a list of repeated values."""
+
+
+def url_with_params(endpoint: str, params: Mapping[str, ParamValue]) -> str:
     """Append form-encoded params to a URL, keeping its own query (`:` and `/` encoded, spaces as `+`)."""
     parts = urlsplit(endpoint)
     query = urlencode(params, doseq=True)
@@ -47,14 +51,19 @@ def compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def param_value(name: str, value: object) -> str | list[str]:
-    """Render one extra parameter for the authorization request URL."""
+def param_value(name: str, value: object) -> ParamValue:
+    """Render one extra parameter for the authorization request URL.
+
+    Numbers keep their type (`args` shows them as given, as in the published 1.x); the URL has their `str()`.
+    """
     if name == "resource" and isinstance(value, (list, tuple)):
         return [str(v) for v in value]  # RFC 8707: repeated `resource` parameters
     if isinstance(value, Mapping) or (name == "authorization_details" and isinstance(value, (list, tuple))):
         return compact_json(value)  # RFC 9396 / OIDC `claims`: a single JSON string
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)  # OAuth list parameters are space-delimited
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     return str(value)
 
 
@@ -183,7 +192,7 @@ class UriRequest:
     kwargs: dict[str, Any]
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The request parameters."""
         raise NotImplementedError  # pragma: no cover
 
@@ -282,7 +291,7 @@ class RequestParameterAuthorizationRequest(UriRequest):
         return (_rebuild_request_parameter_request, (type(self), *state, self.kwargs))
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The parameters sent to the authorization endpoint: `client_id`, `request` and the extras."""
         params: dict[str, object] = {"client_id": self.client_id, "request": str(self.request), **self.kwargs}
         return {name: param_value(name, value) for name, value in params.items() if value is not None}
@@ -341,7 +350,7 @@ class RequestUriParameterAuthorizationRequest(UriRequest):
         )
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The parameters sent to the authorization endpoint: `client_id`, `request_uri` and the extras."""
         params: dict[str, object] = {"client_id": self.client_id, "request_uri": self.request_uri, **self.kwargs}
         return {name: param_value(name, value) for name, value in params.items() if value is not None}

@@ -16,6 +16,7 @@ from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client._authorization_urls import (
+    ParamValue,
     RequestParameterAuthorizationRequest,
     RequestUriParameterAuthorizationRequest,
     UnparsableCallback,
@@ -363,10 +364,11 @@ class AuthorizationRequest(UriRequest):
         return self.dpop_key.dpop_jkt if self.dpop_key is not None else None
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The request parameters, as sent in the URL (or to a PAR endpoint); `None` values are left out.
 
-        Values are strings, except a list `resource` (repeated parameters).
+        Values are strings, except numbers (`max_age`, and extra parameters given as numbers), which keep their type,
+        and a list `resource` (repeated parameters). `scope` and `acr_values` are space-joined.
         """
         params: dict[str, object] = {
             "client_id": self.client_id,

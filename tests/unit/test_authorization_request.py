@@ -228,7 +228,8 @@ def test_invalid_max_age(max_age: Any) -> None:  # §18.30
 def test_max_age_zero_is_sent() -> None:
     azr = make(max_age=0)
     assert azr.max_age == 0
-    assert azr.args["max_age"] == "0"
+    assert azr.args["max_age"] == 0  # numbers keep their type in `args`, as in the published 1.7 and 1.8
+    assert params_of(azr.uri)["max_age"] == ["0"]
 
 
 @pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token"])
@@ -302,11 +303,21 @@ def test_args_order_and_values() -> None:
         "prompt",
         "login_hint",
     ]
-    assert azr.args["max_age"] == "30"
+    assert azr.args["max_age"] == 30
     assert azr.args["acr_values"] == "a1 a2"
     assert azr.args["dpop_jkt"] == "fake-thumbprint"
     assert azr.dpop_jkt == "fake-thumbprint"
-    assert all(isinstance(value, str) for value in azr.args.values())
+    assert all(isinstance(value, str) for name, value in azr.args.items() if name != "max_age")
+
+
+def test_numbers_keep_their_type_in_args() -> None:
+    azr = make(max_age=600, custom_int=3, custom_float=1.5, flag=True)
+    assert azr.args["max_age"] == 600
+    assert azr.args["custom_int"] == 3
+    assert azr.args["custom_float"] == 1.5
+    assert azr.args["flag"] == "True"
+    assert params_of(azr.uri)["custom_int"] == ["3"]
+    assert params_of(azr.uri)["max_age"] == ["600"]
 
 
 def test_none_kwargs_are_dropped() -> None:
