@@ -196,11 +196,10 @@ def test_polling_expiry_still_applies_through_an_alias(monkeypatch: pytest.Monke
 
 def test_the_1_7_module_paths_still_import() -> None:
     """Code written for 1.7 imports these from their 1.7 modules."""
-    from requests_oauth2client import enums, exceptions, tokens
-    from requests_oauth2client.pooling import BaseTokenEndpointPoolingJob as from_pooling
+    from requests_oauth2client import enums, exceptions, pooling, tokens
 
-    assert from_pooling is BaseTokenEndpointPoolingJob
-    assert issubclass(BaseTokenEndpointPollingJob, from_pooling)
+    assert pooling.BaseTokenEndpointPoolingJob is BaseTokenEndpointPoolingJob
+    assert issubclass(BaseTokenEndpointPollingJob, pooling.BaseTokenEndpointPoolingJob)
     assert tokens.TokenType is enums.TokenType
     assert tokens.AccessTokenTypes is enums.AccessTokenTypes
     # in `tokens`, 1.7's UnsupportedTokenType is the error for a bad token_type (not the revocation error)
