@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeAlias
 from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._authorization_response import AuthorizationResponse
 from requests_oauth2client._authorization_urls import (
     ParamValue,
     RequestParameterAuthorizationRequest,
@@ -101,89 +102,6 @@ class UnsupportedResponseTypeParam(ValueError):
     def __init__(self, response_type: str) -> None:
         super().__init__("The only supported response type is 'code'.", response_type)
         self.response_type = response_type
-
-
-@frozen(init=False, repr=False)
-class AuthorizationResponse:
-    """A validated authorization response, with what the token request and the ID Token checks need.
-
-    Built by `AuthorizationRequest.validate_callback()`; pass it to `OAuth2Client.authorization_code()`.
-    Extra response parameters (such as `iss` or `session_state`) are in `kwargs` and readable as
-    attributes; an unknown attribute reads as `None`.
-
-    Args:
-        code: the authorization code.
-        redirect_uri: the redirect_uri of the request (sent again to the token endpoint).
-        code_verifier: the PKCE code verifier of the request.
-        state: the state of the response.
-        nonce: the nonce of the request (checked in the ID Token).
-        acr_values: the requested acr values (a space-separated str or an iterable).
-        max_age: the requested max_age (checked against the ID Token `auth_time`).
-        issuer: the expected issuer (checked against the ID Token `iss`).
-        dpop_key: the DPoP key the authorization code is bound to, if any.
-        **kwargs: other response parameters.
-    """
-
-    code: str
-    redirect_uri: str | None
-    code_verifier: str | None
-    state: str | None
-    nonce: str | None
-    acr_values: tuple[str, ...] | None
-    max_age: int | None
-    issuer: str | None
-    dpop_key: DPoPKey | None
-    kwargs: dict[str, Any]
-
-    def __init__(
-        self,
-        /,  # `self` is positional-only, so that a response parameter named "self" lands in kwargs
-        *,
-        code: str,
-        redirect_uri: str | None = None,
-        code_verifier: str | None = None,
-        state: str | None = None,
-        nonce: str | None = None,
-        acr_values: str | Iterable[str] | None = None,
-        max_age: int | None = None,
-        issuer: str | None = None,
-        dpop_key: DPoPKey | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.__attrs_init__(
-            code=code,
-            redirect_uri=redirect_uri,
-            code_verifier=code_verifier,
-            state=state,
-            nonce=nonce,
-            acr_values=split_space_separated(acr_values, InvalidAcrValuesParam),
-            max_age=max_age,
-            issuer=issuer,
-            dpop_key=dpop_key,
-            kwargs=kwargs,
-        )
-
-    def __repr__(self) -> str:
-        # The code and the code verifier are secrets: they stay out of repr().
-        return (
-            f"{type(self).__name__}(redirect_uri={self.redirect_uri!r}, state={self.state!r}, issuer={self.issuer!r})"
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        """Return an extra response parameter, or `None` if there is none with that name.
-
-        Names starting with `_` that are not parameters raise AttributeError, so that tools probing for
-        special hooks (`__deepcopy__`, `_repr_html_`...) are not handed `None`.
-        """
-        if name == "kwargs":
-            raise AttributeError(name)
-        try:
-            kwargs = object.__getattribute__(self, "kwargs")
-        except AttributeError:  # not initialised yet (during copy or unpickling)
-            raise AttributeError(name) from None
-        if name.startswith("_") and name not in kwargs:
-            raise AttributeError(name)
-        return kwargs.get(name)
 
 
 @frozen(init=False, repr=False)
