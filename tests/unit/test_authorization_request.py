@@ -873,7 +873,11 @@ _CALLBACK_REQUESTS = [
 @given(
     request_index=st.integers(min_value=0, max_value=len(_CALLBACK_REQUESTS) - 1),
     callback=st.one_of(
-        st.text(max_size=80), _query_strings, _callback_urls, _callback_urls.map(_as_yarl), _callback_mappings
+        st.text(alphabet=st.characters(), max_size=80),  # any code point, surrogates included
+        _query_strings,
+        _callback_urls,
+        _callback_urls.map(_as_yarl),
+        _callback_mappings,
     ),
 )
 def test_any_callback_gives_a_response_or_a_typed_error(request_index: int, callback: Any) -> None:
