@@ -581,7 +581,7 @@ def test_dpop_answered_with_bearer_gives_a_bearer_token(
     assert "DPoP" not in prepared.headers
 
 
-@pytest.mark.parametrize("answer", [{}, {"token_type": None}, {"token_type": ""}, {"token_type": "dpop"}], ids=repr)
+@pytest.mark.parametrize("answer", [{}, {"token_type": None}, {"token_type": "dpop"}], ids=repr)
 def test_dpop_answered_without_token_type_keeps_the_dpop_token(
     client: OAuth2Client, requests_mock: requests_mock.Mocker, answer: dict[str, Any]
 ) -> None:
@@ -1208,7 +1208,9 @@ def test_an_empty_scope_is_left_out_of_device_ciba_and_authorization_requests(
     client.backchannel_authentication_request(scope=scope, acr_values=scope, login_hint="user")
     assert set(form(requests_mock.last_request)) == {"login_hint", "client_id", "client_secret"}
     client.backchannel_authentication_request(scope=scope, login_hint="user", private_jwk=Jwk.generate(alg="ES256"))
-    assert SignedJwt(single(requests_mock.last_request)["request"]).claims == {"login_hint": "user"}
+    claims = SignedJwt(single(requests_mock.last_request)["request"]).claims
+    assert claims["login_hint"] == "user"
+    assert "scope" not in claims
     azr = client.authorization_request(scope=scope)
     assert azr.scope is None
     assert "scope" not in azr.args
