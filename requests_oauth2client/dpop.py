@@ -16,16 +16,10 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
-import secrets
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
-from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import jwskate
@@ -33,6 +27,14 @@ import requests
 from attrs import Attribute, define, field, frozen, setters
 from binapy import BinaPy
 
+from requests_oauth2client._dpop_encoding import (
+    asymmetric_signature_algs,
+    ath_of,
+    b64u,
+    default_iat,
+    default_jti,
+    json_b64u,
+)
 from requests_oauth2client._dpop_http import (
     DPOP_NONCE_HEADER,
     RsNonceRetry,
@@ -126,56 +128,6 @@ class RepeatedDPoPNonce(InvalidUseDPoPNonceResponse):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _b64u(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-_JSON = json.JSONEncoder(separators=(",", ":"))
-
-
-def _json_b64u(obj: Mapping[str, Any]) -> bytes:
-    """Return base64url(compact JSON) of a flat object, as `json.dumps(obj, separators=(",", ":"))` would.
-
-    Strings and ints (all claims of a proof, usually) are written with `json`'s own C escaper, which is much
-    cheaper than building a JSON encoder for each proof; anything else goes through the encoder.
-    """
-    members = []
-    for name, value in obj.items():
-        kind = type(value)
-        text = _json_str(value) if kind is str else str(value) if kind is int else _JSON.encode(value)
-        members.append(f"{_json_str(name)}:{text}")
-    return _b64u(("{" + ",".join(members) + "}").encode())
-
-
-def _ath(access_token: str) -> str:
-    """Return the `ath` value for an access token: base64url(SHA-256(token))."""
-    return _b64u(hashlib.sha256(access_token.encode()).digest()).decode()
-
-
-def _default_jti() -> str:
-    """A random version 4 UUID string, drawn from `secrets` (formatted directly: this runs for every proof)."""
-    h = secrets.token_hex(16)
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-
-def _default_iat() -> int:
-    return int(time.time())
-
-
-def _asymmetric_signature_algs() -> dict[str, type[jwskate.Jwk]]:
-    return {
-        alg: jwk_class
-        for jwk_class in jwskate.Jwk.__subclasses__()
-        if jwk_class.KEY_TYPE != "oct"
-        for alg in jwk_class.SIGNATURE_ALGORITHMS
-    }
-
-
-# --------------------------------------------------------------------------------------------------------------
 # DPoPToken
 # --------------------------------------------------------------------------------------------------------------
 
@@ -256,7 +208,7 @@ class DPoPToken(BearerToken):  # type: ignore[override]
     @cached_property
     def _ath(self) -> str:
         """The `ath` claim for this token, computed once."""
-        return _ath(self.access_token)
+        return ath_of(self.access_token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the `Authorization` and `DPoP` headers to a request and register the nonce retry hook.
@@ -352,8 +304,8 @@ class DPoPKey:
         self,
         private_key: Any,
         alg: str | None = None,
-        jti_generator: Callable[[], str] = _default_jti,
-        iat_generator: Callable[[], int] = _default_iat,
+        jti_generator: Callable[[], str] = default_jti,
+        iat_generator: Callable[[], int] = default_iat,
         jwt_typ: str = DPOP_JWT_TYP,
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
@@ -393,7 +345,7 @@ class DPoPKey:
         header = {"typ": jwt_typ, "alg": chosen_alg, "jwk": dict(public_jwk)}
         object.__setattr__(self, "_public_jwk", public_jwk)
         object.__setattr__(self, "_signer", jwk.signature_wrapper(chosen_alg))
-        object.__setattr__(self, "_header", _json_b64u(header))
+        object.__setattr__(self, "_header", json_b64u(header))
         object.__setattr__(self, "_rs_nonces", {})
         object.__setattr__(self, "_rs_nonce_origin", None)
         object.__setattr__(self, "_as_nonces", {})
@@ -404,8 +356,8 @@ class DPoPKey:
         cls,
         alg: str = jwskate.SignatureAlgs.ES256,
         jwt_typ: str = DPOP_JWT_TYP,
-        jti_generator: Callable[[], str] = _default_jti,
-        iat_generator: Callable[[], int] = _default_iat,
+        jti_generator: Callable[[], str] = default_jti,
+        iat_generator: Callable[[], int] = default_iat,
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
@@ -427,7 +379,7 @@ class DPoPKey:
         Raises:
             InvalidDPoPAlg: if `alg` is not an asymmetric signature alg.
         """
-        if alg not in _asymmetric_signature_algs():
+        if alg not in asymmetric_signature_algs():
             raise InvalidDPoPAlg(alg)
         return cls(
             jwskate.Jwk.generate(alg=alg),
@@ -464,13 +416,13 @@ class DPoPKey:
             claims["nonce"] = nonce
         if ath:
             claims["ath"] = ath
-        signing_input = self._header + b"." + _json_b64u(claims)
+        signing_input = self._header + b"." + json_b64u(claims)
         return signing_input, claims, self._signer.sign(signing_input)
 
     def _proof_str(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> str:
         """Return a compact proof; `nonce` is used as given (no fallback). The fast path for request headers."""
         signing_input, _, signature = self._proof_parts(htm, htu, ath, nonce)
-        return (signing_input + b"." + _b64u(signature)).decode()
+        return (signing_input + b"." + b64u(signature)).decode()
 
     def proof(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> jwskate.SignedJwt:
         """Create a DPoP proof.
@@ -488,7 +440,7 @@ class DPoPKey:
         if nonce is None:
             nonce = self._nonce_for("rs", origin_of(htu))
         signing_input, claims, signature = self._proof_parts(htm, htu, ath, nonce)
-        value = signing_input + b"." + _b64u(signature)
+        value = signing_input + b"." + b64u(signature)
         # Everything is known already: build the SignedJwt without parsing back what was just serialized.
         jwt = object.__new__(jwskate.SignedJwt)
         jwt.value = value
@@ -624,7 +576,7 @@ def add_dpop_proof(
         access_token: the access token sent with the request.
         header_name: the name of the header that holds the proof.
     """
-    _set_proof_header(request, dpop_key, _ath(access_token), header_name)
+    _set_proof_header(request, dpop_key, ath_of(access_token), header_name)
 
 
 def _set_proof_header(request: requests.PreparedRequest, key: DPoPKey, ath: str, header_name: str) -> None:
