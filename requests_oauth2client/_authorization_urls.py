@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import furl as furl_lib
 from attrs import frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._yarl import import_yarl, is_url_like, is_yarl_url
 from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from requests_oauth2client.dpop import DPoPKey
 
 
@@ -30,7 +33,11 @@ class MissingParameter(AttributeError, KeyError):
         return AttributeError.__str__(self)
 
 
-def url_with_params(endpoint: str, params: Mapping[str, str | list[str]]) -> str:
+ParamValue: TypeAlias = "str | int | float | list[str]"
+"""A request parameter value, as in `args`: a str, a number (kept as given), or a list of repeated values."""
+
+
+def url_with_params(endpoint: str, params: Mapping[str, ParamValue]) -> str:
     """Append form-encoded params to a URL, keeping its own query (`:` and `/` encoded, spaces as `+`)."""
     parts = urlsplit(endpoint)
     query = urlencode(params, doseq=True)
@@ -39,32 +46,24 @@ def url_with_params(endpoint: str, params: Mapping[str, str | list[str]]) -> str
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def split_values(value: object, error: Exception) -> tuple[str, ...] | None:
-    """Turn a space-separated str or an iterable of str into a tuple; falsy → None."""
-    if not value:
-        return None
-    if isinstance(value, str):
-        return tuple(value.split(" "))
-    if isinstance(value, Iterable):
-        values = tuple(value)
-        if all(isinstance(v, str) for v in values):
-            return values
-    raise error
-
-
 def compact_json(value: object) -> str:
     """Serialize a value as compact JSON (no spaces)."""
     return json.dumps(value, separators=(",", ":"))
 
 
-def param_value(name: str, value: object) -> str | list[str]:
-    """Render one extra parameter for the authorization request URL."""
+def param_value(name: str, value: object) -> ParamValue:
+    """Render one extra parameter for the authorization request URL.
+
+    Numbers keep their type (`args` shows them as given, as in the published 1.x); the URL has their `str()`.
+    """
     if name == "resource" and isinstance(value, (list, tuple)):
         return [str(v) for v in value]  # RFC 8707: repeated `resource` parameters
     if isinstance(value, Mapping) or (name == "authorization_details" and isinstance(value, (list, tuple))):
         return compact_json(value)  # RFC 9396 / OIDC `claims`: a single JSON string
     if isinstance(value, (list, tuple)):
         return " ".join(str(v) for v in value)  # OAuth list parameters are space-delimited
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
     return str(value)
 
 
@@ -122,41 +121,50 @@ class UnparsableCallback(ValueError):
 def parse_callback(response: object, response_mode: object) -> dict[str, str]:
     """Extract the parameters of an authorization response.
 
+    The response is a URL (a str, a `yarl.URL` or a `furl`), a bare query string, or a mapping of parameters.
     A str is a URL when a `?`, `#` or `://` comes before its first `=`; otherwise it is the query string
     itself. The parameters come from the URL query, or from its fragment with a fragment response mode (or
-    when there is no query).
+    when there is no query). A URL without parameters gives no parameters (the checks that follow refuse it).
+
+    Raises:
+        UnparsableCallback: when the response is of another type, cannot be parsed, has a repeated parameter,
+            or (a mapping) a name or value that is not a string.
     """
-    if isinstance(response, furl_lib.furl):
+    if isinstance(response, furl_lib.furl) or is_yarl_url(response):
         response = str(response)
     if isinstance(response, Mapping):
-        getlist = getattr(response, "getlist", None)  # werkzeug MultiDict keeps repeated values there
-        params: dict[str, str] = {}
-        for name in response:
-            values = getlist(name) if callable(getlist) else response[name]
-            if isinstance(values, (list, tuple)):
-                if len(values) != 1:
-                    raise UnparsableCallback(f"multiple '{name}' parameters")
-                values = values[0]
-            if not isinstance(name, str) or not isinstance(values, str):
-                raise UnparsableCallback(f"parameter '{name}' is not a string")
-            params[name] = values
-        return params
+        return _mapping_params(response)
     if not isinstance(response, str):
         raise UnparsableCallback(f"unsupported response type {type(response).__name__}")
-    if "=" not in response:
-        raise UnparsableCallback("no parameters found in response")
     query = response
-    head = response.split("=", 1)[0]
-    if "?" in head or "#" in head or "://" in head:
-        parts = urlsplit(response)
+    if is_url_like(response):
+        try:
+            parts = urlsplit(response)
+        except ValueError:  # e.g. a broken IPv6 literal
+            raise UnparsableCallback("the response is not a valid URL") from None
         use_fragment = (response_mode in ("fragment", "fragment.jwt") or not parts.query) and parts.fragment
         query = parts.fragment if use_fragment else parts.query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    params = {}
-    for name, value in pairs:
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
         if name in params:
             raise UnparsableCallback(f"multiple '{name}' query parameters")
         params[name] = value
+    return params
+
+
+def _mapping_params(response: Mapping[object, object]) -> dict[str, str]:
+    """The parameters of a mapping response (a werkzeug MultiDict keeps repeated values in `getlist`)."""
+    getlist = getattr(response, "getlist", None)
+    params: dict[str, str] = {}
+    for name in response:
+        values = getlist(name) if callable(getlist) else response[name]
+        if isinstance(values, (list, tuple)):
+            if len(values) != 1:
+                raise UnparsableCallback(f"multiple '{name}' parameters")
+            values = values[0]
+        if not isinstance(name, str) or not isinstance(values, str):
+            raise UnparsableCallback(f"parameter '{name}' is not a string")
+        params[name] = values
     return params
 
 
@@ -184,7 +192,7 @@ class UriRequest:
     kwargs: dict[str, Any]
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The request parameters."""
         raise NotImplementedError  # pragma: no cover
 
@@ -197,6 +205,15 @@ class UriRequest:
     def furl(self) -> furl_lib.furl:
         """The full authorization request URI, as a `furl` object."""
         return furl_lib.furl(self.uri)
+
+    @property
+    def yarl(self) -> URL:
+        """The full authorization request URI, as a `yarl.URL` (`str()` of it is `uri`).
+
+        Raises:
+            ImportError: when yarl, an optional dependency, is not installed (`requests_oauth2client[yarl]`).
+        """
+        return import_yarl().URL(self.uri, encoded=True)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         return self.uri
@@ -274,7 +291,7 @@ class RequestParameterAuthorizationRequest(UriRequest):
         return (_rebuild_request_parameter_request, (type(self), *state, self.kwargs))
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The parameters sent to the authorization endpoint: `client_id`, `request` and the extras."""
         params: dict[str, object] = {"client_id": self.client_id, "request": str(self.request), **self.kwargs}
         return {name: param_value(name, value) for name, value in params.items() if value is not None}
@@ -333,7 +350,7 @@ class RequestUriParameterAuthorizationRequest(UriRequest):
         )
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The parameters sent to the authorization endpoint: `client_id`, `request_uri` and the extras."""
         params: dict[str, object] = {"client_id": self.client_id, "request_uri": self.request_uri, **self.kwargs}
         return {name: param_value(name, value) for name, value in params.items() if value is not None}

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -27,23 +27,10 @@ from .exceptions import (
     InvalidDeviceAuthorizationResponse,
     InvalidScopeParam,
 )
+from .utils import join_space_separated
 
 if TYPE_CHECKING:
     from .dpop import DPoPKey
-
-
-def join_space_separated(value: object, error: Callable[[object], Exception]) -> str | None:
-    """Join an iterable of strings with spaces; a str or None is returned unchanged.
-
-    Raises:
-        Exception: `error(value)` when the value cannot be joined.
-    """
-    if value is None or isinstance(value, str):
-        return value
-    try:
-        return " ".join(value)  # type: ignore[arg-type]
-    except Exception as exc:
-        raise error(value) from exc
 
 
 class DeviceAndBackchannelEndpoints(ClientPart):
@@ -86,7 +73,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
             raise InvalidBackchannelAuthenticationRequestHintParam(
                 "One and only one of `login_hint`, `login_hint_token` or `id_token_hint` must be provided."
             )
-        scope = join_space_separated(scope, InvalidScopeParam) or None
+        scope = join_space_separated(scope, InvalidScopeParam)
         acr_values = join_space_separated(acr_values, InvalidAcrValuesParam)
         params = {
             "scope": scope,
@@ -147,7 +134,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
             **data: the parameters for the device authorization endpoint (`scope`, ...).
         """
         if "scope" in data:
-            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)
+            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)  # an empty scope is left out
         return send_to_endpoint(
             self,
             Endpoints.DEVICE_AUTHORIZATION,

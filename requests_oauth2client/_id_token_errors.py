@@ -8,7 +8,10 @@ through `tokens`. None of these errors puts a token value, a nonce or a hash in 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import ClassVar, SupportsBytes, cast
+
+import jwskate
+from binapy import BinaPy
 
 __all__ = [
     "ExpiredAccessToken",
@@ -258,10 +261,25 @@ class _FixedMessageError(InvalidIdToken):
         super().__init__(self.MESSAGE, id_token, token)
 
 
-class InvalidIdTokenSignature(_FixedMessageError):
-    """The ID Token signature does not verify with the selected key."""
+class InvalidIdTokenSignature(jwskate.InvalidSignature, _FixedMessageError):
+    """The ID Token signature does not verify with the selected key.
+
+    Also a `jwskate.InvalidSignature`, which the published releases raised in that case. Of its attributes, `data`
+    is the signed part of the token and `alg` its header alg; `key` and `algs` are None (the key may be the client
+    secret).
+    """
 
     MESSAGE = "the signature does not verify"
+
+    def __init__(self, token: object = None, id_token: object = None) -> None:
+        # jwskate's __init__ takes other arguments and sets no message: the InvalidIdToken initialisation is used
+        _FixedMessageError.__init__(self, token, id_token)
+        headers = getattr(id_token, "headers", None)
+        alg = headers.get("alg") if isinstance(headers, dict) else None
+        self.data = cast("SupportsBytes", getattr(id_token, "signed_part", None) or BinaPy())
+        self.key = None
+        self.alg = alg if isinstance(alg, str) else None
+        self.algs = None
 
 
 class InvalidIdTokenEncryption(InvalidIdToken):

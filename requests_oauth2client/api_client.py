@@ -156,7 +156,10 @@ def _join_parts(original: object, parts: Iterable[str | bytes | int]) -> str:
         texts = [part.decode() if isinstance(part, bytes) else str(part) for part in parts]
     except (TypeError, ValueError) as exc:
         raise InvalidPathParam(original, "it must be a string or an iterable of path parts") from exc
-    return "/".join(quote(text, safe="") for text in texts if text)
+    # `/` around a part is the caller's separator, not part of the name (["/users", 42] is users/42); a `/` inside a
+    # part stays encoded
+    stripped = (text.strip("/") for text in texts)
+    return "/".join(quote(text, safe="") for text in stripped if text)
 
 
 @frozen(init=False)
@@ -377,8 +380,9 @@ class ApiClient:
         """Return the absolute URL for `path`, which is always under `base_url`.
 
         A string path is joined under `base_url` even when it starts with `/`, and may carry a query string.
-        An iterable path has each part converted with `str()` (bytes are decoded), URL-quoted (so `/`, `?` or
-        `#` in a part stay inside that part), and joined with `/`; empty parts are skipped.
+        An iterable path has each part converted with `str()` (bytes are decoded), stripped of leading and
+        trailing `/`, URL-quoted (so `/`, `?` or `#` inside a part stay inside that part), and joined with `/`;
+        empty parts are skipped.
 
         Args:
             path: the relative path, or an iterable of path parts. `None` returns `base_url`.

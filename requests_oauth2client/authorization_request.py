@@ -10,12 +10,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeAlias
 
 from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._authorization_response import AuthorizationResponse
 from requests_oauth2client._authorization_urls import (
+    ParamValue,
     RequestParameterAuthorizationRequest,
     RequestUriParameterAuthorizationRequest,
     UnparsableCallback,
@@ -24,7 +26,6 @@ from requests_oauth2client._authorization_urls import (
     param_value,
     parse_callback,
     signed_request_claims,
-    split_values,
     to_jwk,
     to_jwk_set,
 )
@@ -36,7 +37,6 @@ from requests_oauth2client.exceptions import (
     InvalidAcrValuesParam,
     InvalidAuthResponse,
     InvalidScopeParam,
-    IssuerMixUp,
     LoginRequired,
     MismatchingIssuer,
     MismatchingState,
@@ -47,8 +47,11 @@ from requests_oauth2client.exceptions import (
 )
 from requests_oauth2client.jarm import JARM_RESPONSE_MODES, InvalidJarmResponse, verify_jarm_response
 from requests_oauth2client.pkce import InvalidCodeVerifierParam, PkceUtils, UnsupportedCodeChallengeMethod
+from requests_oauth2client.utils import split_space_separated
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from requests_oauth2client.dpop import DPoPKey
 
 __all__ = [
@@ -77,8 +80,9 @@ _RESPONSE_RESERVED = frozenset(
 )
 _ERROR_PARAMS = ("error", "error_description", "error_uri")
 
-CallbackResponse = str | Mapping[str, str]
-"""What `validate_callback` accepts: a redirect URL, its query string, or the parameters as a mapping."""
+CallbackResponse: TypeAlias = "str | URL | Mapping[str, str]"
+"""What `validate_callback` accepts: a redirect URL (a str or a `yarl.URL`), its query string, or the parameters as
+a mapping."""
 
 
 class InvalidMaxAgeParam(ValueError):
@@ -98,105 +102,6 @@ class UnsupportedResponseTypeParam(ValueError):
     def __init__(self, response_type: str) -> None:
         super().__init__("The only supported response type is 'code'.", response_type)
         self.response_type = response_type
-
-
-@frozen(init=False, repr=False)
-class AuthorizationResponse:
-    """A validated authorization response, with what the token request and the ID Token checks need.
-
-    Built by `AuthorizationRequest.validate_callback()`; pass it to `OAuth2Client.authorization_code()`.
-    Extra response parameters (such as `iss` or `session_state`) are in `kwargs` and readable as
-    attributes; an unknown attribute reads as `None`.
-
-    Args:
-        code: the authorization code.
-        redirect_uri: the redirect_uri of the request (sent again to the token endpoint).
-        code_verifier: the PKCE code verifier of the request.
-        state: the state of the response.
-        nonce: the nonce of the request (checked in the ID Token).
-        acr_values: the requested acr values (a space-separated str or an iterable).
-        max_age: the requested max_age (checked against the ID Token `auth_time`).
-        issuer: the expected issuer (checked against the ID Token `iss`).
-        dpop_key: the DPoP key the authorization code is bound to, if any.
-        **kwargs: other response parameters.
-    """
-
-    code: str
-    redirect_uri: str | None
-    code_verifier: str | None
-    state: str | None
-    nonce: str | None
-    acr_values: tuple[str, ...] | None
-    max_age: int | None
-    issuer: str | None
-    dpop_key: DPoPKey | None
-    kwargs: dict[str, Any]
-
-    def __init__(
-        self,
-        *,
-        code: str,
-        redirect_uri: str | None = None,
-        code_verifier: str | None = None,
-        state: str | None = None,
-        nonce: str | None = None,
-        acr_values: str | Iterable[str] | None = None,
-        max_age: int | None = None,
-        issuer: str | None = None,
-        dpop_key: DPoPKey | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.__attrs_init__(
-            code=code,
-            redirect_uri=redirect_uri,
-            code_verifier=code_verifier,
-            state=state,
-            nonce=nonce,
-            acr_values=split_values(acr_values, InvalidAcrValuesParam(acr_values)),
-            max_age=max_age,
-            issuer=issuer,
-            dpop_key=dpop_key,
-            kwargs=kwargs,
-        )
-
-    def __repr__(self) -> str:
-        # The code and the code verifier are secrets: they stay out of repr().
-        return (
-            f"{type(self).__name__}(redirect_uri={self.redirect_uri!r}, state={self.state!r}, issuer={self.issuer!r})"
-        )
-
-    def check_issuer(self, issuer: str | None) -> None:
-        """Refuse to redeem this response through a client of another issuer (RFC 9207 §2.4, RFC 9700 §4.4).
-
-        The issuer of this response is the one it was validated for (`issuer`), else the `iss` it carries. When
-        both it and `issuer` (the issuer of the client that would send the code) are known, they must be equal:
-        otherwise the code and the PKCE verifier would go to another Authorization Server (a mix-up attack).
-
-        Args:
-            issuer: the issuer of the client about to exchange the code.
-
-        Raises:
-            IssuerMixUp: if the two issuers are known and differ.
-        """
-        received = self.issuer if self.issuer is not None else self.kwargs.get("iss")
-        if issuer is not None and isinstance(received, str) and received != issuer:
-            raise IssuerMixUp(received, issuer, self)
-
-    def __getattr__(self, name: str) -> Any:
-        """Return an extra response parameter, or `None` if there is none with that name.
-
-        Names starting with `_` that are not parameters raise AttributeError, so that tools probing for
-        special hooks (`__deepcopy__`, `_repr_html_`...) are not handed `None`.
-        """
-        if name == "kwargs":
-            raise AttributeError(name)
-        try:
-            kwargs = object.__getattribute__(self, "kwargs")
-        except AttributeError:  # not initialised yet (during copy or unpickling)
-            raise AttributeError(name) from None
-        if name.startswith("_") and name not in kwargs:
-            raise AttributeError(name)
-        return kwargs.get(name)
 
 
 @frozen(init=False, repr=False)
@@ -305,7 +210,7 @@ class AuthorizationRequest(UriRequest):
             )
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
             raise InvalidMaxAgeParam
-        scopes = split_values(scope, InvalidScopeParam(scope))
+        scopes = split_space_separated(scope, InvalidScopeParam)
         if state is ...:
             state = self.generate_state()
         elif state is not None and not isinstance(state, str):
@@ -343,7 +248,7 @@ class AuthorizationRequest(UriRequest):
             state=state,
             nonce=nonce,
             code_challenge_method=code_challenge_method,
-            acr_values=split_values(acr_values, InvalidAcrValuesParam(acr_values)),
+            acr_values=split_space_separated(acr_values, InvalidAcrValuesParam),
             max_age=max_age,
             kwargs=kwargs,
             code_verifier=code_verifier,
@@ -377,10 +282,11 @@ class AuthorizationRequest(UriRequest):
         return self.dpop_key.dpop_jkt if self.dpop_key is not None else None
 
     @property
-    def args(self) -> dict[str, str | list[str]]:
+    def args(self) -> dict[str, ParamValue]:
         """The request parameters, as sent in the URL (or to a PAR endpoint); `None` values are left out.
 
-        Values are strings, except a list `resource` (repeated parameters).
+        Values are strings, except numbers (`max_age`, and extra parameters given as numbers), which keep their type,
+        and a list `resource` (repeated parameters). `scope` and `acr_values` are space-joined.
         """
         params: dict[str, object] = {
             "client_id": self.client_id,
@@ -446,8 +352,12 @@ class AuthorizationRequest(UriRequest):
         missing one when the AS is known to send it); `state`; an error response raises its mapped exception;
         a `code` is present.
 
+        A response without any parameter goes through the same checks (so it fails the `iss` or `state` check,
+        or lacks a `code`).
+
         Args:
-            response: the full redirect URL (with `?`), its query string, or the parameters as a mapping.
+            response: the full redirect URL (a str with `?`, or a `yarl.URL`), its query string, or the parameters
+                as a mapping.
             authorization_server_jwks: AS public keys for JARM, overriding `self.authorization_server_jwks`.
             authorization_response_decryption_key: key for encrypted JARM responses, overriding the request's.
 
@@ -540,7 +450,8 @@ class AuthorizationRequest(UriRequest):
         """Raise the exception matching an error response (`exception_classes`, else `AuthorizationResponseError`).
 
         Args:
-            response: the authorization response, as given to `validate_callback`.
+            response: the authorization response, as given to `validate_callback` (a str, a `yarl.URL`, or a
+                mapping of parameters).
             params: its parameters, if already parsed.
 
         Raises:

@@ -15,7 +15,7 @@ from attrs import field, frozen
 from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 
 from ._client_authorization import AuthorizationEndpoints
-from ._client_device_ciba import DeviceAndBackchannelEndpoints, join_space_separated
+from ._client_device_ciba import DeviceAndBackchannelEndpoints
 from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
@@ -56,7 +56,7 @@ from .exceptions import (
     UnknownTokenType,
 )
 from .tokens import BearerToken, IdToken
-from .utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
+from .utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -390,8 +390,9 @@ class OAuth2Client(
     def parse_token_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
         """Build a token from a successful token endpoint response.
 
-        When the AS answers `token_type=DPoP` to a DPoP request, the token is a `DPoPToken` bound to the key;
-        when it answers `Bearer`, the token is a plain `BearerToken` and is used as such.
+        To a DPoP request, the token is a `DPoPToken` bound to the key, unless the AS explicitly answers
+        `token_type=Bearer`: then it is a plain `BearerToken` and is used as such. (A missing `token_type` keeps
+        the DPoP binding: sent as a Bearer token, a DPoP-bound token would be refused by the resource server.)
 
         Any problem with the response is handed to `on_token_error()`.
         """
@@ -399,8 +400,10 @@ class OAuth2Client(
             params = check_token_response(json_body(response))
             # a server's lifetime of 0 means "already expired", unlike `expires_in=0` given to a constructor
             params["expires_at"] = expires_at_after(params.pop("expires_in", None))
-            token_type = str(params.get("token_type", ""))
-            if dpop_key is not None and token_type.lower() == "dpop":
+            token_type = params.get("token_type")
+            if dpop_key is not None and (not token_type or token_type.lower() == "dpop"):
+                if not token_type:
+                    params.pop("token_type", None)  # the token class default: "DPoP"
                 return dpop_key.dpop_token_class(**params, _dpop_key=dpop_key)
             return self.token_class(**params)
         except Exception as exc:  # any problem ends as a typed error, with the response
@@ -436,6 +439,8 @@ class OAuth2Client(
         validate: bool = True,
     ) -> BearerToken:
         data = {"grant_type": grant_type, **params}
+        if "scope" in data:  # every grant: a list is space-joined, an empty scope is left out (RFC 6749 §3.3)
+            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)
         return self.token_request(data, dpop=dpop, dpop_key=dpop_key, validate=validate, **(requests_kwargs or {}))
 
     def client_credentials(
@@ -461,7 +466,6 @@ class OAuth2Client(
         Example:
             >>> token = client.client_credentials(scope="myscope", resource="https://myapi.local")  # doctest: +SKIP
         """
-        scope = join_space_separated(scope, InvalidScopeParam)
         return self._grant(
             GrantTypes.CLIENT_CREDENTIALS,
             {"scope": scope, **token_kwargs},

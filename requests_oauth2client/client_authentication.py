@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlencode, urlspli
 
 import requests
 from attrs import field, frozen
-from jwskate import Jwk, SymmetricJwk, to_jwk
+from jwskate import InvalidJwk, Jwk, SymmetricJwk, to_jwk
 
 from requests_oauth2client.enums import JwtTypes
 
@@ -45,6 +45,7 @@ __all__ = [
     "ClientSecretBasic",
     "ClientSecretJwt",
     "ClientSecretPost",
+    "InvalidClientAssertionJwk",
     "InvalidClientAssertionSigningKeyOrAlg",
     "InvalidRequestForClientAuthentication",
     "PrivateKeyJwt",
@@ -94,6 +95,13 @@ class InvalidClientAssertionSigningKeyOrAlg(ValueError):
         self.alg = alg
 
 
+class InvalidClientAssertionJwk(InvalidClientAssertionSigningKeyOrAlg, InvalidJwk):
+    """The private key given to sign client assertions is not a valid JWK.
+
+    Also a `jwskate.InvalidJwk`, which the published releases let through in that case.
+    """
+
+
 class UnsupportedClientCredentials(TypeError, ValueError):
     """The credentials given to configure client authentication are not supported."""
 
@@ -106,6 +114,30 @@ def _mask(_value: object) -> str:
 def _private_key_repr(jwk: Jwk) -> str:
     """Repr of a private key field: only the public facts about the key."""
     return f"<private {jwk.kty} key, kid={jwk.get('kid')!r}>"
+
+
+# The signing alg that an asymmetric key implies, by key type (RSA) or curve: RFC 7518 §3.1, RFC 8037, RFC 8812.
+_IMPLIED_SIGNING_ALGS = {
+    "RSA": "RS256",
+    "P-256": "ES256",
+    "P-384": "ES384",
+    "P-521": "ES512",
+    "secp256k1": "ES256K",
+    "Ed25519": "EdDSA",
+    "Ed448": "EdDSA",
+}
+
+
+def _implied_signing_alg(jwk: Jwk) -> str | None:
+    """The signing alg a key without `alg` implies, or None for keys that imply none (symmetric keys, X25519...).
+
+    RS256 for RSA, the curve's ES alg for EC, EdDSA for Ed25519 and Ed448 keys. The name is the one jwskate uses
+    for that alg (jwskate spells ES256K `ES256k`).
+    """
+    implied = _IMPLIED_SIGNING_ALGS.get("RSA" if jwk.kty == "RSA" else str(jwk.get("crv")))
+    if implied is None:
+        return None
+    return next((alg for alg in jwk.supported_signing_algorithms() if alg.upper() == implied.upper()), None)
 
 
 def _default_jti() -> str:
@@ -381,19 +413,21 @@ class ClientSecretJwt(BaseClientAssertionAuthenticationMethod):
 class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
     """Authentication with `private_key_jwt`: a client assertion signed with the client's private key.
 
-    The signing alg is the key's `alg` when it has one, else the `alg` parameter. The key must be an asymmetric
-    private key that supports that alg and has a `kid` (sent in the assertion header).
+    The signing alg is the key's `alg` when it has one, else the `alg` parameter, else the alg the key implies
+    (RS256 for an RSA key, the curve's ES alg for an EC key, EdDSA for an Ed25519 or Ed448 key). The key must be an
+    asymmetric private key that supports that alg and has a `kid` (sent in the assertion header).
 
     Args:
         client_id: the client ID.
         private_jwk: the private signing key, as a `jwskate.Jwk` or a JWK dict.
-        alg: the signing alg, used when the key has no `alg`.
+        alg: the signing alg, used when the key has no `alg` (by default, the alg the key implies).
         lifetime: the assertion lifetime, in seconds.
         jti_gen: a callable that returns a fresh, unique JWT ID at each call.
         aud: the assertion audience; defaults to the URL of the endpoint. `OAuth2Client` passes its issuer.
         typ: the `typ` header of the assertion (`client-authentication+jwt`; pass `"JWT"` for older servers).
 
     Raises:
+        InvalidClientAssertionJwk: if the key is not a valid JWK (also a `jwskate.InvalidJwk`).
         InvalidClientAssertionSigningKeyOrAlg: if the key or alg is not usable.
     """
 
@@ -410,19 +444,20 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
         aud: str | None = None,
         typ: str | None = JwtTypes.CLIENT_AUTHENTICATION_JWT,
     ) -> None:
-        jwk = self._check_key(private_jwk, alg)
+        jwk, alg = self._check_key(private_jwk, alg)
         self.__attrs_init__(
             client_id=client_id,
             lifetime=lifetime,
             jti_gen=jti_gen,
             aud=aud,
-            alg=jwk.alg or alg,
+            alg=alg,
             typ=typ,
             private_jwk=jwk,
         )
 
     @staticmethod
-    def _check_key(private_jwk: Jwk | Mapping[str, Any], alg: str | None) -> Jwk:
+    def _check_key(private_jwk: Jwk | Mapping[str, Any], alg: str | None) -> tuple[Jwk, str]:
+        """Return the key as a `Jwk`, and the signing alg; raise when they are not usable."""
         jwk: Jwk | None
         try:
             jwk = to_jwk(private_jwk)
@@ -431,17 +466,19 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
         if jwk is None:
             # raised outside the `except` block: jwskate's errors carry the key parameters, which must not be
             # chained to ours (and end up in a traceback or a log)
-            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the private key is not a valid JWK")
-        alg = jwk.alg or alg
+            raise InvalidClientAssertionJwk(alg, "the private key is not a valid JWK")
+        alg = jwk.alg or alg or _implied_signing_alg(jwk)
         if alg is None:
-            raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key has no 'alg' and no alg was given")
+            raise InvalidClientAssertionSigningKeyOrAlg(
+                alg, f"the key has no 'alg' and a {jwk.kty} key implies none: pass the signing alg with `alg=`"
+            )
         if jwk.is_symmetric or not jwk.is_private:
             raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key must be an asymmetric private key")
         if alg not in jwk.supported_signing_algorithms():
             raise InvalidClientAssertionSigningKeyOrAlg(alg, f"alg {alg!r} is not supported by this key")
         if not jwk.get("kid"):
             raise InvalidClientAssertionSigningKeyOrAlg(alg, "the key must have a 'kid'")
-        return jwk
+        return jwk, alg
 
     def __attrs_post_init__(self) -> None:
         _ = self._signer, self._encoded_header  # build what every assertion reuses

@@ -17,16 +17,10 @@ Example:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
-import secrets
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
-from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import jwskate
@@ -34,6 +28,14 @@ import requests
 from attrs import Attribute, define, field, frozen, setters
 from binapy import BinaPy
 
+from requests_oauth2client._dpop_encoding import (
+    asymmetric_signature_algs,
+    ath_of,
+    b64u,
+    default_iat,
+    default_jti,
+    json_b64u,
+)
 from requests_oauth2client._dpop_errors import (
     InvalidDPoPAccessToken,
     InvalidDPoPAlg,
@@ -67,56 +69,6 @@ __all__ = [
 
 
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _b64u(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-_JSON = json.JSONEncoder(separators=(",", ":"))
-
-
-def _json_b64u(obj: Mapping[str, Any]) -> bytes:
-    """Return base64url(compact JSON) of a flat object, as `json.dumps(obj, separators=(",", ":"))` would.
-
-    Strings and ints (all claims of a proof, usually) are written with `json`'s own C escaper, which is much
-    cheaper than building a JSON encoder for each proof; anything else goes through the encoder.
-    """
-    members = []
-    for name, value in obj.items():
-        kind = type(value)
-        text = _json_str(value) if kind is str else str(value) if kind is int else _JSON.encode(value)
-        members.append(f"{_json_str(name)}:{text}")
-    return _b64u(("{" + ",".join(members) + "}").encode())
-
-
-def _ath(access_token: str) -> str:
-    """Return the `ath` value for an access token: base64url(SHA-256(token))."""
-    return _b64u(hashlib.sha256(access_token.encode()).digest()).decode()
-
-
-def _default_jti() -> str:
-    """A random version 4 UUID string, drawn from `secrets` (formatted directly: this runs for every proof)."""
-    h = secrets.token_hex(16)
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-
-def _default_iat() -> int:
-    return int(time.time())
-
-
-def _asymmetric_signature_algs() -> dict[str, type[jwskate.Jwk]]:
-    return {
-        alg: jwk_class
-        for jwk_class in jwskate.Jwk.__subclasses__()
-        if jwk_class.KEY_TYPE != "oct"
-        for alg in jwk_class.SIGNATURE_ALGORITHMS
-    }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -200,7 +152,7 @@ class DPoPToken(BearerToken):  # type: ignore[override]
     @cached_property
     def _ath(self) -> str:
         """The `ath` claim for this token, computed once."""
-        return _ath(self.access_token)
+        return ath_of(self.access_token)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the `Authorization` and `DPoP` headers to a request and register the nonce retry hook.
@@ -263,6 +215,8 @@ class DPoPKey:
         rs_nonce: a resource server nonce set by hand, likewise.
         as_nonces: the nonces of authorization servers, per origin, oldest first (as `as_dict()` gives them).
         rs_nonces: the nonces of resource servers, per origin, oldest first.
+        exp: a lifetime, in seconds, for proofs: they then carry `exp` = `iat` + `exp`. None (the default) for no
+            `exp` claim (RFC 9449 does not define one; servers check `iat`).
 
     Raises:
         InvalidDPoPKey: if the key is not a private, asymmetric key.
@@ -284,6 +238,7 @@ class DPoPKey:
     dpop_token_class: type[DPoPToken] = field(on_setattr=setters.frozen, repr=False)
     as_nonce: str | None = field(on_setattr=_forget_nonce_origin)
     rs_nonce: str | None = field(on_setattr=_forget_nonce_origin)
+    exp: int | None = field(default=None, on_setattr=setters.frozen, repr=False, kw_only=True)
     _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
     _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
@@ -296,15 +251,19 @@ class DPoPKey:
         self,
         private_key: Any,
         alg: str | None = None,
-        jti_generator: Callable[[], str] = _default_jti,
-        iat_generator: Callable[[], int] = _default_iat,
+        jti_generator: Callable[[], str] = default_jti,
+        iat_generator: Callable[[], int] = default_iat,
         jwt_typ: str = DPOP_JWT_TYP,
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
         as_nonces: Mapping[str, str] | None = None,
         rs_nonces: Mapping[str, str] | None = None,
+        *,
+        exp: int | None = None,
     ) -> None:
+        if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int) or exp <= 0):
+            raise ValueError("The DPoP proof lifetime `exp` must be a positive number of seconds.")
         try:
             jwk = jwskate.to_jwk(private_key)
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -330,11 +289,12 @@ class DPoPKey:
             dpop_token_class=dpop_token_class,
             as_nonce=as_nonce,
             rs_nonce=rs_nonce,
+            exp=exp,
         )
         header = {"typ": jwt_typ, "alg": chosen_alg, "jwk": dict(public_jwk)}
         object.__setattr__(self, "_public_jwk", public_jwk)
         object.__setattr__(self, "_signer", jwk.signature_wrapper(chosen_alg))
-        object.__setattr__(self, "_header", _json_b64u(header))
+        object.__setattr__(self, "_header", json_b64u(header))
         object.__setattr__(self, "_rs_nonces", {})
         object.__setattr__(self, "_rs_nonce_origin", None)
         object.__setattr__(self, "_as_nonces", {})
@@ -347,11 +307,13 @@ class DPoPKey:
         cls,
         alg: str = jwskate.SignatureAlgs.ES256,
         jwt_typ: str = DPOP_JWT_TYP,
-        jti_generator: Callable[[], str] = _default_jti,
-        iat_generator: Callable[[], int] = _default_iat,
+        jti_generator: Callable[[], str] = default_jti,
+        iat_generator: Callable[[], int] = default_iat,
         dpop_token_class: type[DPoPToken] = DPoPToken,
         as_nonce: str | None = None,
         rs_nonce: str | None = None,
+        *,
+        exp: int | None = None,
     ) -> Self:
         """Generate a new key for an asymmetric signature alg.
 
@@ -363,11 +325,12 @@ class DPoPKey:
             dpop_token_class: the class of the tokens bound to this key.
             as_nonce: an initial authorization server nonce.
             rs_nonce: an initial resource server nonce.
+            exp: a lifetime, in seconds, for proofs (`exp` = `iat` + `exp`); None for no `exp` claim.
 
         Raises:
             InvalidDPoPAlg: if `alg` is not an asymmetric signature alg.
         """
-        if alg not in _asymmetric_signature_algs():
+        if alg not in asymmetric_signature_algs():
             raise InvalidDPoPAlg(alg)
         return cls(
             jwskate.Jwk.generate(alg=alg),
@@ -378,6 +341,7 @@ class DPoPKey:
             dpop_token_class=dpop_token_class,
             as_nonce=as_nonce,
             rs_nonce=rs_nonce,
+            exp=exp,
         )
 
     @property
@@ -395,23 +359,21 @@ class DPoPKey:
     def _proof_parts(
         self, htm: str, htu: str, ath: str | None, nonce: str | None
     ) -> tuple[bytes, dict[str, Any], bytes]:
-        claims: dict[str, Any] = {
-            "jti": self.jti_generator(),
-            "htm": htm,
-            "htu": htu_of(htu),
-            "iat": self.iat_generator(),
-        }
+        iat = self.iat_generator()
+        claims: dict[str, Any] = {"jti": self.jti_generator(), "htm": htm, "htu": htu_of(htu), "iat": iat}
+        if self.exp is not None:
+            claims["exp"] = iat + self.exp
         if nonce:
             claims["nonce"] = nonce
         if ath:
             claims["ath"] = ath
-        signing_input = self._header + b"." + _json_b64u(claims)
+        signing_input = self._header + b"." + json_b64u(claims)
         return signing_input, claims, self._signer.sign(signing_input)
 
     def _proof_str(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> str:
         """Return a compact proof; `nonce` is used as given (no fallback). The fast path for request headers."""
         signing_input, _, signature = self._proof_parts(htm, htu, ath, nonce)
-        return (signing_input + b"." + _b64u(signature)).decode()
+        return (signing_input + b"." + b64u(signature)).decode()
 
     def proof(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> jwskate.SignedJwt:
         """Create a DPoP proof.
@@ -424,12 +386,12 @@ class DPoPKey:
                 or `rs_nonce` when it was set by hand (or at init) and no nonce is known for that origin.
 
         Returns:
-            the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, nonce][, ath]`.
+            the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, exp][, nonce][, ath]`.
         """
         if nonce is None:
             nonce = self._nonce_for("rs", origin_of(htu))
         signing_input, claims, signature = self._proof_parts(htm, htu, ath, nonce)
-        value = signing_input + b"." + _b64u(signature)
+        value = signing_input + b"." + b64u(signature)
         # Everything is known already: build the SignedJwt without parsing back what was just serialized.
         jwt = object.__new__(jwskate.SignedJwt)
         jwt.value = value
@@ -542,14 +504,14 @@ class DPoPKey:
         return self._update_nonce("rs", response)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ` and the nonces.
+        """Return the serializable attributes: `alg`, `private_key` (a JWK dict), `jwt_typ`, the nonces (and `exp`).
 
         The nonces are `as_nonce` and `rs_nonce` (the current ones) and, once servers provided some, `as_nonces`
-        and `rs_nonces`, which map each server origin to its nonce, oldest first. `DPoPKey(**key.as_dict())`
-        gives back an equal key, which sends each nonce to its own server only. The result holds the private key:
-        keep it secret.
+        and `rs_nonces`, which map each server origin to its nonce, oldest first; `exp` is included only when set.
+        `DPoPKey(**key.as_dict())` gives back an equal key, which sends each nonce to its own server only. The
+        result holds the private key: keep it secret.
         """
-        result = {
+        result: dict[str, Any] = {
             "alg": self.alg,
             "private_key": dict(self.private_key),
             "jwt_typ": self.jwt_typ,
@@ -560,6 +522,8 @@ class DPoPKey:
             nonces = getattr(self, f"_{server}_nonces")
             if nonces:
                 result[f"{server}_nonces"] = dict(nonces)
+        if self.exp is not None:
+            result["exp"] = self.exp
         return result
 
 
@@ -579,7 +543,7 @@ def add_dpop_proof(
         access_token: the access token sent with the request.
         header_name: the name of the header that holds the proof.
     """
-    _set_proof_header(request, dpop_key, _ath(access_token), header_name)
+    _set_proof_header(request, dpop_key, ath_of(access_token), header_name)
 
 
 def _set_proof_header(request: requests.PreparedRequest, key: DPoPKey, ath: str, header_name: str) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from requests_oauth2client._yarl import callback_url
+
 from ._discovery_errors import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
@@ -287,6 +289,9 @@ class AuthorizationResponseError(Exception):
         error: the `error` code.
         description: the `error_description`, if any.
         uri: the `error_uri`, if any.
+
+    Attributes:
+        url: the authorization response as a `yarl.URL`, when yarl is installed (else None).
     """
 
     def __init__(
@@ -303,6 +308,7 @@ class AuthorizationResponseError(Exception):
         super().__init__(message)
         self.request = request
         self.response = response
+        self.url = callback_url(response)
         self.error = error
         self.description = description
         self.uri = uri
@@ -335,12 +341,16 @@ class InvalidAuthResponse(ValueError):
         message: what is wrong.
         request: the `AuthorizationRequest`.
         response: the authorization response.
+
+    Attributes:
+        url: the authorization response as a `yarl.URL`, when yarl is installed (else None).
     """
 
     def __init__(self, message: str, request: Any, response: Any) -> None:
         super().__init__(f"The Authorization Response is invalid: {message}")
         self.request = request
         self.response = response
+        self.url = callback_url(response)
 
 
 class MissingAuthCode(InvalidAuthResponse):

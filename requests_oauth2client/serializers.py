@@ -195,7 +195,7 @@ def _dpop_key_from_dict(value: object) -> DPoPKey:
     private_key = value.get("private_key")
     if not isinstance(private_key, dict):
         raise InvalidSerializedData("'dpop_key' has no private key")
-    _check_types(value, dict.fromkeys(_DPOP_KEY_OPTIONS, str))
+    _check_types(value, {**dict.fromkeys(_DPOP_KEY_OPTIONS, str), "exp": int})
     options: dict[str, Any] = {name: value[name] for name in _DPOP_KEY_OPTIONS if value.get(name) is not None}
     for server in ("as", "rs"):
         nonces = value.get(f"{server}_nonces", {})
@@ -209,7 +209,7 @@ def _dpop_key_from_dict(value: object) -> DPoPKey:
             nonces[NO_ORIGIN] = current  # last: it stays the current nonce, of no origin
         options[f"{server}_nonces"] = nonces
     try:
-        return DPoPKey(private_key, **options)
+        return DPoPKey(private_key, **options, exp=value.get("exp"))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InvalidSerializedData("the DPoP key is not usable") from exc
 

@@ -54,7 +54,7 @@ from ._id_token_errors import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
-from .enums import AccessTokenTypes
+from .enums import AccessTokenTypes, TokenType
 from .exceptions import UnsupportedTokenTypeError
 from .utils import accepts_expires_in
 
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .id_token import AuthorizationResponseLike, IdTokenClient
 
 __all__ = [
+    "AccessTokenTypes",
     "BearerToken",
     "ExpiredAccessToken",
     "ExpiredIdToken",
@@ -91,12 +92,22 @@ __all__ = [
     "MissingIdTokenClaim",
     "MissingIdTokenEncryption",
     "TokenResponse",
+    "TokenType",
     "UnexpectedIdTokenEncryption",
     "UnsupportedIdTokenAlg",
     "UnsupportedIdTokenEncryptionAlg",
+    "UnsupportedTokenType",
     "UnverifiableIdToken",
     "id_token_converter",
 ]
+
+
+UnsupportedTokenType = UnsupportedTokenTypeError
+"""The 1.7 name, in this module, of the error for a `token_type` a token class does not support.
+
+Not the root `UnsupportedTokenType`, which is the revocation endpoint error `unsupported_token_type`. `TokenType` and
+`AccessTokenTypes` (now in `enums`) are importable from here too, as in version 1.7.
+"""
 
 
 # ---------------------------------------------------------------------------------------------------------------

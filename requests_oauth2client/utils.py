@@ -1,15 +1,23 @@
-"""URI validation helpers and the `expires_in` to `expires_at` conversion."""
+"""URI validation helpers, space-separated parameter values, and the `expires_in` to `expires_at` conversion."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ._expires_in import InvalidExpiresIn, argument_expires_at
 
-__all__ = ["InvalidExpiresIn", "InvalidUri", "accepts_expires_in", "validate_endpoint_uri", "validate_issuer_uri"]
+__all__ = [
+    "InvalidExpiresIn",
+    "InvalidUri",
+    "accepts_expires_in",
+    "join_space_separated",
+    "split_space_separated",
+    "validate_endpoint_uri",
+    "validate_issuer_uri",
+]
 
 
 class InvalidUri(ValueError):
@@ -127,6 +135,67 @@ def validate_issuer_uri(uri: str) -> str:
         InvalidUri: if the URI is not suitable.
     """
     return validate_endpoint_uri(uri, path=False)
+
+
+def join_space_separated(value: object, error: Callable[[object], Exception]) -> str | None:
+    """Render a list parameter (`scope`, `acr_values`...) as its space-separated value.
+
+    A str is kept as is, an iterable of str is joined with spaces. An empty value (`None`, `""`, `[]`, `()`) is
+    no value: `None` is returned, so that the parameter is left out (RFC 6749 §3.3 has no empty scope).
+
+    Args:
+        value: the parameter value.
+        error: builds the exception to raise from the offending value.
+
+    Returns:
+        the space-separated value, or `None` for an empty value.
+
+    Raises:
+        Exception: `error(value)` when the value is neither a str nor an iterable of str.
+
+    Example:
+        >>> join_space_separated(["openid", "email"], ValueError)
+        'openid email'
+        >>> join_space_separated([], ValueError) is None
+        True
+    """
+    if value is None or isinstance(value, str):
+        return value or None
+    if not isinstance(value, Iterable):
+        raise error(value)
+    values = split_space_separated(value, error)
+    return " ".join(values) or None if values else None
+
+
+def split_space_separated(value: object, error: Callable[[object], Exception]) -> tuple[str, ...] | None:
+    """Turn a list parameter into a tuple of str: a str is split on single spaces, an iterable of str is kept.
+
+    An empty value (`None`, `""`, `[]`, `()`, or any falsy value) gives `None`.
+
+    Args:
+        value: the parameter value.
+        error: builds the exception to raise from the offending value.
+
+    Raises:
+        Exception: `error(value)` when the value is neither a str nor an iterable of str.
+
+    Example:
+        >>> split_space_separated("openid email", ValueError)
+        ('openid', 'email')
+    """
+    if isinstance(value, str):
+        return tuple(value.split(" ")) if value else None
+    if not value:
+        return None
+    if not isinstance(value, Iterable):
+        raise error(value)
+    try:
+        values = tuple(value)
+    except Exception as exc:  # an iterable that fails while iterating
+        raise error(value) from exc
+    if not all(isinstance(item, str) for item in values):
+        raise error(value)
+    return values or None
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -588,8 +588,20 @@ def test_client_secret_jwt(http_mock: requests_mock.Mocker, seed_as: FakeAuthori
 def test_private_key_jwt_variants(http_mock: requests_mock.Mocker, seed_as: FakeAuthorizationServer) -> None:
     from requests_oauth2client import OAuth2Client, PrivateKeyJwt
 
-    # the document's private_jwk has "..." members: a real RSA key with the same members stands in
-    private_jwk = Jwk.generate(alg="RS256", kid="mykid").to_dict()
+    # the document's private_jwk has "..." members: a real RSA key with exactly the same members (no "alg") stands in
+    generated = Jwk.generate(alg="RS256").to_dict()
+    private_jwk = {
+        "kid": "mykid",
+        "kty": "RSA",
+        "e": generated["e"],
+        "n": generated["n"],
+        "d": generated["d"],
+        "p": generated["p"],
+        "q": generated["q"],
+        "dp": generated["dp"],
+        "dq": generated["dq"],
+        "qi": generated["qi"],
+    }
     public_jwk = Jwk(private_jwk).public_jwk()
     clients = [
         OAuth2Client("https://url.to.the/token_endpoint", auth=PrivateKeyJwt("client_id", private_jwk)),
@@ -602,6 +614,7 @@ def test_private_key_jwt_variants(http_mock: requests_mock.Mocker, seed_as: Fake
         body = form_of(http_mock.last_request)
         assertion = Jwt(body["client_assertion"][0])
         assert assertion.headers["kid"] == "mykid"
+        assert assertion.headers["alg"] == "RS256"  # the alg an RSA key implies
         assert assertion.verify_signature(public_jwk, alg="RS256")  # type: ignore[union-attr]
         assert assertion.claims["iss"] == "client_id"  # type: ignore[union-attr]
 

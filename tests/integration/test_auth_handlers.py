@@ -94,3 +94,10 @@ def test_refreshing_handler_and_password_handler(as_server: Harness) -> None:
     assert refresh_auth.token is not almost_expired
     assert refresh_auth.token is not None
     assert refresh_auth.token.access_token != token.access_token
+
+
+def test_iterable_paths_with_slashes_around_parts(as_server: Harness) -> None:
+    client = short_ttl_client(as_server)
+    api = ApiClient(as_server.issuer, auth=OAuth2ClientCredentialsAuth(client, scope="api:read"))
+    assert api.get(["/api", "/resource/", 42]).json()["path"] == "/api/resource/42"
+    assert api.get(["/api/", "resource", "a/b"]).json()["path"] == "/api/resource/a%2Fb"

@@ -7,6 +7,7 @@ import json
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
+import yarl
 from jwskate import Jwk
 
 from requests_oauth2client import (
@@ -20,6 +21,7 @@ from requests_oauth2client import (
     InvalidAuthResponse,
     MismatchingIssuer,
     MismatchingState,
+    MissingIssuer,
     OAuth2AuthorizationCodeAuth,
     OAuth2Client,
     PrivateKeyJwt,
@@ -28,6 +30,7 @@ from requests_oauth2client import (
     RequestUriParameterAuthorizationRequest,
 )
 from tests.integration.harness import Harness
+from tests.integration.recording import recording_client
 
 
 def discovered(as_server: Harness, auth: object, redirect_uri: str) -> OAuth2Client:
@@ -181,3 +184,68 @@ def test_rar_and_resource_indicators(as_server: Harness, confidential_client: OA
     assert introspection["aud"] == "urn:harness:api"
     assert introspection["scope"] == "api:read"
     assert introspection["authorization_details"] == details
+
+
+@pytest.mark.parametrize("scope", [[], (), ""], ids=repr)
+def test_an_empty_scope_is_left_out_of_authorization_requests(as_server: Harness, scope: object) -> None:
+    client, bodies = recording_client(as_server)
+    azr = client.authorization_request(scope=scope)
+    assert "scope=" not in azr.uri
+    assert azr.nonce is None
+    par = client.pushed_authorization_request(azr)  # the server accepts the pushed request
+    assert "scope" not in bodies[-1]
+    # with nothing to consent to, this server denies: the answer goes through the usual callback checks
+    with pytest.raises(AuthorizationResponseError) as exc_info:
+        azr.validate_callback(login(as_server, par, as_server.redirect_uri))
+    assert exc_info.value.error == "access_denied"
+
+
+def test_a_callback_without_parameters_and_a_yarl_callback(
+    as_server: Harness, confidential_client: OAuth2Client
+) -> None:
+    azr = confidential_client.authorization_request(scope="openid")
+    callback = login(as_server, azr, as_server.redirect_uri)
+    # a reload of the bare redirect URI: this AS is known to send `iss`, so that check comes first
+    with pytest.raises(MissingIssuer) as exc_info:
+        azr.validate_callback(as_server.redirect_uri)
+    assert exc_info.value.url == yarl.URL(as_server.redirect_uri)
+    without_iss_flag = AuthorizationRequest(
+        azr.authorization_endpoint, client_id=azr.client_id, redirect_uri=azr.redirect_uri, issuer=azr.issuer
+    )
+    with pytest.raises(MismatchingState):
+        without_iss_flag.validate_callback(as_server.redirect_uri)
+    # the real callback, as a yarl URL (the next release's API)
+    response = azr.validate_callback(yarl.URL(callback))
+    token = confidential_client.authorization_code(response)
+    assert isinstance(token.id_token, IdToken)
+    assert str(azr.yarl) == azr.uri
+
+
+def test_a_tampered_id_token_signature_is_a_jwskate_invalid_signature(as_server: Harness) -> None:
+    import requests
+    from jwskate import InvalidSignature
+
+    from requests_oauth2client import InvalidIdToken
+
+    session = requests.Session()
+
+    def tamper(response: requests.Response, *args: object, **kwargs: object) -> None:
+        if response.url == as_server.endpoint("token_endpoint") and response.ok:
+            body = response.json()
+            header, claims, signature = body["id_token"].split(".")
+            body["id_token"] = f"{header}.{claims}.{signature[::-1]}"
+            response._content = json.dumps(body).encode()
+
+    session.hooks["response"].append(tamper)
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        redirect_uri=as_server.redirect_uri,
+        session=session,
+        testing=True,
+    )
+    azr = client.authorization_request(scope="openid")
+    response = azr.validate_callback(login(as_server, azr, as_server.redirect_uri))
+    with pytest.raises(InvalidSignature) as exc_info:
+        client.authorization_code(response)
+    assert isinstance(exc_info.value, InvalidIdToken)

@@ -3,6 +3,9 @@ refresh, revocation, introspection and userinfo."""
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 from jwskate import Jwk
 
@@ -19,6 +22,7 @@ from requests_oauth2client import (
     PrivateKeyJwt,
 )
 from tests.integration.harness import Harness
+from tests.integration.recording import recording_client
 
 CC_SCOPE = "api:read"
 
@@ -206,3 +210,38 @@ def test_jwt_bearer(as_server: Harness) -> None:
     assert client.userinfo(token)["sub"] == "bob"
     with pytest.raises(InvalidGrant):
         client.jwt_bearer(assertion, scope="openid")  # replayed jti
+
+
+@pytest.mark.parametrize("scope", [[], (), ""], ids=repr)
+def test_an_empty_scope_is_left_out_of_every_grant(as_server: Harness, scope: object) -> None:
+    from jwskate import Jwt
+
+    client, bodies = recording_client(as_server)
+    user = as_server.demo_user
+    token = client.resource_owner_password(user["username"], user["password"], scope=scope)
+    client.refresh_token(token, scope=scope)
+    client.client_credentials(scope=scope)
+    client.token_exchange(subject_token=token, scope=scope, resource="urn:harness:api")
+    now = int(time.time())
+    assertion = Jwt.sign(
+        {"iss": "urn:harness:trusted-issuer", "sub": "bob", "aud": as_server.issuer, "iat": now, "exp": now + 60,
+         "jti": str(uuid.uuid4())},
+        key=Jwk(as_server.trusted_issuer_jwk()),
+        alg="ES256",
+    )  # fmt: skip
+    client.jwt_bearer(assertion, scope=scope)
+    grants = [body["grant_type"][0] for body in bodies if "grant_type" in body]
+    assert len(grants) == 5
+    assert all("scope" not in body for body in bodies)
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256"])
+def test_a_private_key_without_alg_authenticates_with_the_alg_it_implies(as_server: Harness, alg: str) -> None:
+    """The README's private_key_jwt example: a key dict without `alg`."""
+    key = {name: value for name, value in as_server.private_jwk(alg).items() if name != "alg"}
+    client = OAuth2Client(
+        as_server.endpoint("token_endpoint"), ("client-private-key-jwt", key), issuer=as_server.issuer, testing=True
+    )
+    assert isinstance(client.auth, PrivateKeyJwt)
+    assert client.auth.alg == alg
+    assert client.client_credentials(scope=CC_SCOPE).access_token

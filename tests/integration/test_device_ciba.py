@@ -17,8 +17,9 @@ from requests_oauth2client import (
     OAuth2DeviceCodeAuth,
     PrivateKeyJwt,
 )
-from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidGrant
+from requests_oauth2client.exceptions import BackChannelAuthenticationError, InvalidGrant, InvalidRequest
 from tests.integration.harness import Harness
+from tests.integration.recording import recording_client
 
 MAX_POLLS = 15
 
@@ -107,3 +108,15 @@ def test_ciba_bad_binding_message(client: OAuth2Client) -> None:
     with pytest.raises(BackChannelAuthenticationError) as exc_info:
         client.backchannel_authentication_request(login_hint="alice", binding_message="<script>")
     assert exc_info.value.error == "invalid_binding_message"
+
+
+@pytest.mark.parametrize("scope", [[], (), ""], ids=repr)
+def test_an_empty_scope_is_left_out_of_device_and_ciba_requests(as_server: Harness, scope: object) -> None:
+    client, bodies = recording_client(as_server)
+    assert client.authorize_device(scope=scope).device_code
+    assert "scope" not in bodies[-1]
+    # CIBA requires a scope: this server names it missing (nothing empty was sent)
+    with pytest.raises(InvalidRequest) as exc_info:
+        client.backchannel_authentication_request(scope=scope, login_hint="alice")
+    assert "scope" not in bodies[-1]
+    assert exc_info.value.description == "missing required parameter 'scope'"

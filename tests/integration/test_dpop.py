@@ -109,3 +109,39 @@ def test_dpop_on_demand_for_a_client_without_dpop_default(as_server: Harness) ->
     assert type(plain) is BearerToken
     assert requests.get(as_server.resource_url, auth=bound, timeout=10).status_code == 200
     assert requests.get(as_server.resource_url, auth=plain, timeout=10).status_code == 200
+
+
+def test_a_token_response_without_token_type_keeps_the_dpop_binding(as_server: Harness) -> None:
+    """A DPoP-bound token whose `token_type` is lost (a proxy, a lax AS) still works, with its proofs."""
+    import json
+
+    session = requests.Session()
+
+    def drop_token_type(response: requests.Response, *args: object, **kwargs: object) -> None:
+        if response.request.method == "POST" and response.url == as_server.endpoint("token_endpoint") and response.ok:
+            body = response.json()
+            assert body.pop("token_type") == "DPoP"
+            response._content = json.dumps(body).encode()
+
+    session.hooks["response"].append(drop_token_type)
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        session=session,
+        testing=True,
+    )
+    user = as_server.demo_user
+    token = client.resource_owner_password(user["username"], user["password"], scope="openid", dpop=True)
+    assert isinstance(token, DPoPToken)
+    assert client.introspect_token(token)["cnf"] == {"jkt": token.dpop_key.dpop_jkt}
+    assert client.userinfo(token)["sub"] == user["username"]  # sent with `Authorization: DPoP` and a proof
+
+
+def test_proofs_with_a_lifetime(as_server: Harness, dpop_client: OAuth2Client) -> None:
+    key = DPoPKey.generate(exp=60)
+    token = dpop_client.client_credentials(scope="api:read", dpop_key=key)
+    assert isinstance(token, DPoPToken)
+    assert dpop_client.introspect_token(token)["cnf"] == {"jkt": key.dpop_jkt}
+    assert key.proof("GET", as_server.resource_url).claims["exp"] > 0
+    api = ApiClient(as_server.resource_url, auth=token)
+    assert api.get().status_code == 200

@@ -150,6 +150,11 @@ def test_user_agent_none_and_headers_on_the_wire(requests_mock: rm.Mocker) -> No
         (["", "a", "", b"b"], f"{BASE}/a/b"),
         (("users", 1234, "details"), f"{BASE}/users/1234/details"),
         ([], BASE),
+        # slashes around a part are separators: stripped; inside a part, a slash stays encoded
+        (["/users", 42], f"{BASE}/users/42"),
+        (["/users/", "/42/", b"/x/"], f"{BASE}/users/42/x"),
+        (["/a/b/"], f"{BASE}/a%2Fb"),
+        (["/", "//", "x"], f"{BASE}/x"),
     ],
 )
 def test_to_absolute_url(api: ApiClient, path: Any, expected: str) -> None:
@@ -280,6 +285,21 @@ def test_get_with_iterable_path(requests_mock: rm.Mocker, api: ApiClient) -> Non
     resp = api.get(["users", 1, "x y"])
     assert resp.json() == {"ok": True}
     assert requests_mock.last_request.url == f"{BASE}/users/1/x%20y"
+    requests_mock.get(f"{BASE}/users/42", json={"ok": True})
+    api.get(["/users", 42])
+    assert requests_mock.last_request.url == f"{BASE}/users/42"
+
+
+@pytest.mark.parametrize("parts", [["/..", "x"], ["../", "x"], ["users", "/../", "/../", "x"], ["//evil.example"]])
+def test_stripping_slashes_keeps_the_confinement(requests_mock: rm.Mocker, parts: list[str]) -> None:
+    api = ApiClient(BASE)
+    try:
+        url = api.to_absolute_url(parts)
+    except InvalidPathParam:
+        assert requests_mock.call_count == 0
+        return
+    assert url.startswith(BASE + "/")
+    assert "evil.example" not in url.split("/root/", 1)[0]
 
 
 @pytest.mark.parametrize("method", ["get", "post", "patch", "put", "delete"])

@@ -830,3 +830,21 @@ def test_authorization_code_auth_refuses_a_response_of_another_issuer(requests_m
     with pytest.raises(MismatchingIssuer):
         requests.get(API, auth=auth)
     assert not token_endpoint.called
+
+
+@pytest.mark.parametrize("scope", [[], (), ""], ids=repr)
+def test_auth_handlers_leave_an_empty_scope_out(requests_mock: rm.Mocker, scope: Any) -> None:
+    client = OAuth2Client(TOKEN_ENDPOINT, ("cid", "secret"))
+    requests_mock.post(TOKEN_ENDPOINT, json={"access_token": "at", "token_type": "Bearer", "expires_in": 60})
+    requests_mock.get(API, text="ok")
+    handlers = [
+        OAuth2ClientCredentialsAuth(client, scope=scope),
+        OAuth2ResourceOwnerPasswordAuth(client, username="u", password="p", scope=scope),
+        OAuth2AuthorizationCodeAuth(client, "code", scope=scope),
+        OAuth2AccessTokenAuth(client, BearerToken("old", expires_in=-1, refresh_token="rt"), scope=scope),
+    ]
+    for handler in handlers:
+        requests.get(API, auth=handler, timeout=5)
+        token_request = requests_mock.request_history[-2]
+        assert token_request.url == TOKEN_ENDPOINT
+        assert "scope" not in parse_qs(token_request.text, keep_blank_values=True)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import attrs
 import furl
 import pytest
+import yarl
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,7 +228,8 @@ def test_invalid_max_age(max_age: Any) -> None:  # §18.30
 def test_max_age_zero_is_sent() -> None:
     azr = make(max_age=0)
     assert azr.max_age == 0
-    assert azr.args["max_age"] == "0"
+    assert azr.args["max_age"] == 0  # numbers keep their type in `args`, as in the published 1.7 and 1.8
+    assert params_of(azr.uri)["max_age"] == ["0"]
 
 
 @pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token"])
@@ -301,11 +303,21 @@ def test_args_order_and_values() -> None:
         "prompt",
         "login_hint",
     ]
-    assert azr.args["max_age"] == "30"
+    assert azr.args["max_age"] == 30
     assert azr.args["acr_values"] == "a1 a2"
     assert azr.args["dpop_jkt"] == "fake-thumbprint"
     assert azr.dpop_jkt == "fake-thumbprint"
-    assert all(isinstance(value, str) for value in azr.args.values())
+    assert all(isinstance(value, str) for name, value in azr.args.items() if name != "max_age")
+
+
+def test_numbers_keep_their_type_in_args() -> None:
+    azr = make(max_age=600, custom_int=3, custom_float=1.5, flag=True)
+    assert azr.args["max_age"] == 600
+    assert azr.args["custom_int"] == 3
+    assert azr.args["custom_float"] == 1.5
+    assert azr.args["flag"] == "True"
+    assert params_of(azr.uri)["custom_int"] == ["3"]
+    assert params_of(azr.uri)["max_age"] == ["600"]
 
 
 def test_none_kwargs_are_dropped() -> None:
@@ -537,12 +549,51 @@ def test_fragment_response_mode() -> None:
     assert azr.validate_callback("https://app/cb?tenant=t#code=c&state=s").code == "c"
 
 
-@pytest.mark.parametrize("bad", ["", "nothing-here", "https://app/cb", 42, None, ["code=c"]])
+@pytest.mark.parametrize(
+    "bad", [42, None, ["code=c"], b"code=c", "https://[::1/cb?code=x", "https://[::1/cb?code=c&state=s"]
+)
 def test_unparsable_callback(azr: AuthorizationRequest, bad: Any) -> None:
     with pytest.raises(InvalidAuthResponse) as exc_info:
         azr.validate_callback(bad)
+    assert type(exc_info.value) is InvalidAuthResponse
     assert exc_info.value.request is azr
     assert exc_info.value.response is bad
+    with pytest.raises(InvalidAuthResponse):
+        azr.on_response_error(bad)
+
+
+NO_PARAMETERS = ["https://app.example/cb", "https://app.example/cb?", "https://app.example/cb#", "", {}]
+
+
+@pytest.mark.parametrize("callback", NO_PARAMETERS, ids=repr)
+def test_a_callback_without_parameters_goes_through_the_usual_checks(callback: Any) -> None:
+    """A reload, a bot, an AS answering in the fragment: the published classes are raised, in the usual order."""
+    with pytest.raises(MismatchingState) as state_error:
+        make(state="s").validate_callback(callback)
+    assert state_error.value.received is None
+    assert state_error.value.expected == "s"
+    with pytest.raises(MissingAuthCode):
+        make(state=None).validate_callback(callback)
+    with pytest.raises(MissingIssuer):  # the issuer check comes first when it applies
+        make(state="s", issuer=ISSUER, authorization_response_iss_parameter_supported=True).validate_callback(callback)
+    with pytest.raises(MismatchingState):
+        make(state="s", issuer=ISSUER).validate_callback(callback)
+
+
+def test_a_bare_word_is_a_query_string() -> None:
+    with pytest.raises(MismatchingState):
+        make(state="s").validate_callback("nothing-here")
+    with pytest.raises(MissingAuthCode):
+        make(state=None).validate_callback("nothing-here")
+
+
+def test_a_parameter_named_self_is_an_extra_parameter() -> None:
+    azr = make(state="s")
+    response = azr.validate_callback("https://app.example/cb?code=c&state=s&self=x&kwargs=y")
+    assert response.code == "c"
+    assert response.kwargs == {"self": "x", "kwargs": "y"}
+    assert azr.validate_callback({"code": "c", "state": "s", "self": "x"}).kwargs == {"self": "x"}
+    assert AuthorizationResponse(code="c", self="x").kwargs == {"self": "x"}
 
 
 def test_callback_with_non_str_mapping_value(azr: AuthorizationRequest) -> None:
@@ -776,6 +827,71 @@ def test_garbage_callbacks_raise_typed_errors(garbage: str) -> None:
         return
     assert response.state == "s"
     assert response.code
+
+
+def _as_yarl(url: str) -> Any:
+    try:
+        return yarl.URL(url)
+    except ValueError:
+        return url
+
+
+_callback_names = st.one_of(
+    st.sampled_from(
+        ["code", "state", "iss", "error", "error_description", "error_uri", "response", "self", "kwargs", "__class__"]
+    ),
+    st.text(max_size=8),
+)
+_callback_values = st.one_of(st.sampled_from(["c", "s", ISSUER, "login_required", ""]), st.text(max_size=20))
+_query_strings = st.lists(st.tuples(_callback_names, _callback_values), max_size=6).map(urlencode)
+_callback_urls = st.tuples(
+    st.sampled_from(
+        ["https://app.example/cb?", "https://app.example/cb#", "https://[::1/cb?", f"{REDIRECT_URI}?x=1#", "?", "#"]
+    ),
+    _query_strings,
+).map("".join)
+_callback_mappings = st.dictionaries(
+    st.one_of(_callback_names, st.integers(), st.none()),
+    st.one_of(_callback_values, st.lists(_callback_values, max_size=2), st.integers(), st.none()),
+    max_size=5,
+)
+_CALLBACK_REQUESTS = [
+    make(state="s"),
+    make(state=None),
+    make(state="s", issuer=ISSUER, authorization_response_iss_parameter_supported=True),
+    make(state="s", response_mode="fragment"),
+    make(
+        state="s",
+        issuer=ISSUER,
+        response_mode="query.jwt",
+        authorization_server_jwks=JwkSet(keys=[Jwk.generate(alg="ES256", kid="k").public_jwk()]),
+    ),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    request_index=st.integers(min_value=0, max_value=len(_CALLBACK_REQUESTS) - 1),
+    callback=st.one_of(
+        st.text(alphabet=st.characters(), max_size=80),  # any code point, surrogates included
+        _query_strings,
+        _callback_urls,
+        _callback_urls.map(_as_yarl),
+        _callback_mappings,
+    ),
+)
+def test_any_callback_gives_a_response_or_a_typed_error(request_index: int, callback: Any) -> None:
+    """Whatever reaches the redirect URI (a str, a query string, a yarl URL, a mapping): a typed outcome only."""
+    azr = _CALLBACK_REQUESTS[request_index]
+    try:
+        response = azr.validate_callback(callback)
+    except (InvalidAuthResponse, AuthorizationResponseError) as exc:
+        assert exc.request is azr or isinstance(exc, InvalidJarmResponse)
+        assert exc.url is None or isinstance(exc.url, yarl.URL)
+        return
+    assert isinstance(response, AuthorizationResponse)
+    assert response.code
+    assert response.state == azr.state
 
 
 # ------------------------------------------------------------------------------------------ AuthorizationResponse

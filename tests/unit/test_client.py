@@ -17,7 +17,7 @@ import requests_mock as requests_mock_module
 from freezegun import freeze_time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
+from jwskate import InvalidJwk, JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client import (
     AuthorizationPending,
@@ -35,6 +35,7 @@ from requests_oauth2client import (
     IntrospectionError,
     InvalidBackchannelAuthenticationRequestHintParam,
     InvalidBackChannelAuthenticationResponse,
+    InvalidClientAssertionSigningKeyOrAlg,
     InvalidDeviceAuthorizationResponse,
     InvalidDiscoveryDocument,
     InvalidDPoPAlg,
@@ -149,6 +150,30 @@ def test_keywords_select_the_auth_method() -> None:
     assert isinstance(client.auth, PrivateKeyJwt)
     assert "private_jwk" not in client.extra_metadata
     assert isinstance(OAuth2Client(TOKEN, ("c", key)).auth, PrivateKeyJwt)
+
+
+@pytest.mark.parametrize(
+    "make_client",
+    [
+        lambda: OAuth2Client(TOKEN, ("cid", {"foo": "bar"})),
+        lambda: OAuth2Client(TOKEN, client_id="cid", private_key={"foo": "bar"}),
+        lambda: OAuth2Client(TOKEN, client_id="cid", private_jwk={"kty": "RSA"}),
+    ],
+)
+def test_an_invalid_private_key_is_also_a_jwskate_invalid_jwk(make_client: Any) -> None:
+    with pytest.raises(InvalidClientAssertionSigningKeyOrAlg) as exc_info:
+        make_client()
+    assert isinstance(exc_info.value, InvalidJwk)  # what the published releases let through
+
+
+def test_a_private_key_without_alg_uses_the_alg_it_implies(requests_mock: requests_mock.Mocker) -> None:
+    key = {name: value for name, value in Jwk.generate(alg="ES384", kid="k").items() if name != "alg"}
+    client = OAuth2Client(TOKEN, ("cid", key))
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.client_credentials()
+    assertion = SignedJwt(single(requests_mock.last_request)["client_assertion"])
+    assert assertion.alg == "ES384"
+    assert assertion.verify_signature(Jwk(key).public_jwk(), alg="ES384")
 
 
 def test_missing_or_conflicting_credentials() -> None:
@@ -563,6 +588,28 @@ def test_dpop_answered_with_bearer_gives_a_bearer_token(
     prepared = requests.Request("GET", "https://rs/x", auth=token).prepare()
     assert prepared.headers["Authorization"] == "Bearer at"
     assert "DPoP" not in prepared.headers
+
+
+@pytest.mark.parametrize("answer", [{}, {"token_type": None}, {"token_type": "dpop"}], ids=repr)
+def test_dpop_answered_without_token_type_keeps_the_dpop_token(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, answer: dict[str, Any]
+) -> None:
+    """Only an explicit `token_type: Bearer` downgrades: a DPoP-bound token sent as Bearer would be refused."""
+    requests_mock.post(TOKEN, json={"access_token": "at", "expires_in": 60, **answer})
+    key = DPoPKey.generate()
+    token = client.client_credentials(dpop_key=key)
+    assert isinstance(token, DPoPToken)
+    assert token.dpop_key is key
+    assert token.token_type.lower() == "dpop"
+    prepared = requests.Request("GET", "https://rs.example.com/x", auth=token).prepare()
+    assert prepared.headers["Authorization"] == "DPoP at"
+    assert SignedJwt(prepared.headers["DPoP"]).claims["ath"]
+    # without DPoP, a missing token_type still gives a Bearer token; an unknown one is refused, with DPoP or not
+    requests_mock.post(TOKEN, json={"access_token": "at"})
+    assert type(client.client_credentials()) is BearerToken
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "N_A"})
+    with pytest.raises(InvalidTokenResponse):
+        client.client_credentials(dpop_key=key)
 
 
 def test_dpop_key_generator_is_used_once() -> None:
@@ -1374,3 +1421,69 @@ def test_any_userinfo_answer_gives_an_object_or_a_typed_error(
             assert isinstance(userinfo, dict)
             if with_id_token:
                 assert userinfo["sub"] == "alice"
+
+
+# ------------------------------------------------------------------------------------------------ empty scope
+
+EMPTY_SCOPES = [[], (), ""]
+_EXCHANGE = {"subject_token": "st", "subject_token_type": "access_token"}
+
+
+@pytest.mark.parametrize("scope", EMPTY_SCOPES, ids=repr)
+@pytest.mark.parametrize(
+    "grant",
+    [
+        lambda client, scope: client.client_credentials(scope=scope),
+        lambda client, scope: client.client_credentials(scope),
+        lambda client, scope: client.resource_owner_password("user", "pass", scope=scope),
+        lambda client, scope: client.refresh_token("rt", scope=scope),
+        lambda client, scope: client.token_exchange(**_EXCHANGE, scope=scope),
+        lambda client, scope: client.jwt_bearer(Jwt.sign({"sub": "s"}, Jwk.generate(alg="ES256")), scope=scope),
+        lambda client, scope: client.authorization_code("code", scope=scope),
+        lambda client, scope: client.device_code("dc", scope=scope),
+        lambda client, scope: client.ciba("rid", scope=scope),
+    ],
+    ids=["client_credentials", "positional", "password", "refresh", "exchange", "jwt_bearer", "code", "device", "ciba"],
+)
+def test_an_empty_scope_is_left_out_of_every_grant(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, grant: Any, scope: Any
+) -> None:
+    """RFC 6749 §3.3 has no empty scope: strict servers refuse `scope=` with invalid_scope."""
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    grant(client, scope)
+    assert "scope" not in form(requests_mock.last_request)
+
+
+def test_a_scope_list_is_joined_on_every_grant(client: OAuth2Client, requests_mock: requests_mock.Mocker) -> None:
+    requests_mock.post(TOKEN, json={"access_token": "at", "token_type": "Bearer"})
+    client.refresh_token("rt", scope=["a", "b"])
+    assert form(requests_mock.last_request)["scope"] == ["a b"]
+    client.resource_owner_password("u", "p", scope=("a", "b"))
+    assert form(requests_mock.last_request)["scope"] == ["a b"]
+    with pytest.raises(InvalidScopeParam):
+        client.token_exchange(**_EXCHANGE, scope=[1, 2])
+
+
+@pytest.mark.parametrize("scope", EMPTY_SCOPES, ids=repr)
+def test_an_empty_scope_is_left_out_of_device_ciba_and_authorization_requests(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, scope: Any
+) -> None:
+    requests_mock.post(
+        DEVICE, json={"device_code": "dc", "user_code": "uc", "verification_uri": "https://v", "expires_in": 60}
+    )
+    client.authorize_device(scope=scope)
+    assert "scope" not in form(requests_mock.last_request)
+    requests_mock.post(CIBA, json={"auth_req_id": "rid", "expires_in": 60})
+    client.backchannel_authentication_request(scope=scope, acr_values=scope, login_hint="user")
+    assert set(form(requests_mock.last_request)) == {"login_hint", "client_id", "client_secret"}
+    client.backchannel_authentication_request(scope=scope, login_hint="user", private_jwk=Jwk.generate(alg="ES256"))
+    claims = SignedJwt(single(requests_mock.last_request)["request"]).claims
+    assert claims["login_hint"] == "user"
+    assert "scope" not in claims
+    azr = client.authorization_request(scope=scope)
+    assert azr.scope is None
+    assert "scope" not in azr.args
+    assert azr.nonce is None
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
+    client.pushed_authorization_request(azr)
+    assert "scope" not in form(requests_mock.last_request)

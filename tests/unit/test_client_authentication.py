@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import warnings
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import parse_qs, parse_qsl, unquote_plus, urlencode
 
 import attrs
@@ -12,7 +13,7 @@ import requests_mock as rm
 from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
-from jwskate import Jwk, SignedJwt, SymmetricJwk
+from jwskate import ECJwk, InvalidJwk, Jwk, OKPJwk, SignedJwt, SymmetricJwk
 
 from requests_oauth2client.client_authentication import (
     BaseClientAssertionAuthenticationMethod,
@@ -20,6 +21,7 @@ from requests_oauth2client.client_authentication import (
     ClientSecretBasic,
     ClientSecretJwt,
     ClientSecretPost,
+    InvalidClientAssertionJwk,
     InvalidClientAssertionSigningKeyOrAlg,
     InvalidRequestForClientAuthentication,
     PrivateKeyJwt,
@@ -361,7 +363,6 @@ def test_private_key_jwt_emits_no_warning_without_aud(es256_jwk: Jwk) -> None:
     ("make_key", "alg"),
     [
         pytest.param(lambda: Jwk.generate(alg="ES256"), None, id="no-kid"),
-        pytest.param(lambda: without_alg(Jwk.generate(alg="ES256", kid="k")), None, id="no-alg"),
         pytest.param(lambda: Jwk.generate(alg="HS256", kid="k"), None, id="symmetric"),
         pytest.param(lambda: Jwk.generate(alg="ES256", kid="k").public_jwk(), None, id="public"),
         pytest.param(lambda: without_alg(Jwk.generate(alg="ES256", kid="k")), "ES384", id="alg-unsupported-by-key"),
@@ -376,6 +377,53 @@ def test_private_key_jwt_rejects_unusable_keys(make_key, alg: str | None) -> Non
     assert exc_info.value.alg == (key.alg or alg)
     if "d" in key:
         assert key["d"] not in str(exc_info.value)
+
+
+@pytest.mark.parametrize(
+    ("generate", "implied"),
+    [
+        (lambda: Jwk.generate(alg="RS256"), "RS256"),
+        (lambda: Jwk.generate(alg="PS512"), "RS256"),
+        (lambda: ECJwk.generate(crv="P-256"), "ES256"),
+        (lambda: ECJwk.generate(crv="P-384"), "ES384"),
+        (lambda: ECJwk.generate(crv="P-521"), "ES512"),
+        (lambda: ECJwk.generate(crv="secp256k1"), "ES256k"),  # jwskate's spelling of ES256K
+        (lambda: OKPJwk.generate(crv="Ed25519"), "EdDSA"),
+        (lambda: OKPJwk.generate(crv="Ed448"), "EdDSA"),
+    ],
+    ids=["RSA", "RSA-PS512", "P-256", "P-384", "P-521", "secp256k1", "Ed25519", "Ed448"],
+)
+def test_private_key_jwt_uses_the_alg_a_key_without_alg_implies(generate: Any, implied: str) -> None:
+    key = without_alg(Jwk({**generate(), "kid": "k"}))
+    auth = PrivateKeyJwt(CLIENT_ID, key)
+    assert auth.alg == implied
+    assertion = SignedJwt(auth.client_assertion(TOKEN_ENDPOINT))
+    assert assertion.alg == implied
+    assert assertion.verify_signature(key.public_jwk(), alg=implied)
+    assert PrivateKeyJwt(CLIENT_ID, key, alg=implied).alg == implied  # an explicit alg still works
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(without_alg(Jwk.generate(alg="HS256", kid="k")), id="symmetric"),
+        pytest.param(without_alg(Jwk({**OKPJwk.generate(crv="X25519"), "kid": "k"})), id="X25519"),
+    ],
+)
+def test_private_key_jwt_refuses_a_key_that_implies_no_alg_and_says_to_pass_one(key: Jwk) -> None:
+    with pytest.raises(InvalidClientAssertionSigningKeyOrAlg, match="alg=") as exc_info:
+        PrivateKeyJwt(CLIENT_ID, key)
+    assert exc_info.value.alg is None
+    assert key["d" if "d" in key else "k"] not in str(exc_info.value)
+
+
+@pytest.mark.parametrize("bad", [{"foo": "bar"}, {"kty": "RSA"}, {"kty": "EC", "crv": "P-256", "kid": "k"}, "xx", 42])
+def test_private_key_jwt_an_invalid_jwk_is_also_a_jwskate_invalid_jwk(bad: object) -> None:
+    with pytest.raises(InvalidClientAssertionJwk) as exc_info:
+        PrivateKeyJwt(CLIENT_ID, bad)  # type: ignore[arg-type]
+    assert isinstance(exc_info.value, InvalidClientAssertionSigningKeyOrAlg)
+    assert isinstance(exc_info.value, InvalidJwk)
+    assert isinstance(exc_info.value, ValueError)
 
 
 def test_private_key_jwt_invalid_jwk_error_does_not_leak_key(es256_jwk: Jwk) -> None:

@@ -175,8 +175,6 @@ def test_old_names_are_not_in_the_new_modules() -> None:
     assert not hasattr(device_authorization, "DeviceAuthorizationPoolingJob")
     assert not hasattr(backchannel_authentication, "BackChannelAuthenticationPoolingJob")
     assert not hasattr(polling, "BaseTokenEndpointPoolingJob")
-    with pytest.raises(ModuleNotFoundError):
-        importlib.import_module("requests_oauth2client.pooling")
 
 
 @pytest.mark.parametrize("old_name", [name for name, *_ in ALIASES])
@@ -194,3 +192,18 @@ def test_polling_expiry_still_applies_through_an_alias(monkeypatch: pytest.Monke
         frozen.tick(timedelta(seconds=11))
         with pytest.raises(polling.PollingExpired):
             job()
+
+
+def test_the_1_7_module_paths_still_import() -> None:
+    """Code written for 1.7 imports these from their 1.7 modules."""
+    from requests_oauth2client import enums, exceptions, pooling, tokens
+
+    assert pooling.BaseTokenEndpointPoolingJob is BaseTokenEndpointPoolingJob
+    assert issubclass(BaseTokenEndpointPollingJob, pooling.BaseTokenEndpointPoolingJob)
+    assert tokens.TokenType is enums.TokenType
+    assert tokens.AccessTokenTypes is enums.AccessTokenTypes
+    # in `tokens`, 1.7's UnsupportedTokenType is the error for a bad token_type (not the revocation error)
+    assert tokens.UnsupportedTokenType is exceptions.UnsupportedTokenTypeError
+    with pytest.raises(tokens.UnsupportedTokenType) as exc_info:
+        tokens.BearerToken("x", token_type="bar")
+    assert exc_info.value.token_type == "bar"

@@ -214,6 +214,43 @@ def test_proof_with_nonce_and_ath_in_order(es256_key: DPoPKey) -> None:
     assert proof.claims["ath"] == "hash"
 
 
+def test_a_proof_lifetime_adds_exp(requests_mock: Any) -> None:
+    """`DPoPKey(..., exp=)` (the next release): proofs carry `exp` = `iat` + lifetime, on every path."""
+    key = DPoPKey.generate(iat_generator=lambda: 1000, exp=30)
+    assert key.exp == 30
+    proof = key.proof("POST", f"{RS}/token", ath="hash", nonce="n1")
+    assert list(proof.claims) == ["jti", "htm", "htu", "iat", "exp", "nonce", "ath"]
+    assert proof.claims["exp"] == 1030
+    assert jwskate.SignedJwt(str(proof)).claims == proof.claims
+    assert jwskate.SignedJwt(str(proof)).verify_signature(key.public_jwk, alg="ES256")
+    # the request-header fast path (resource server requests, token requests)
+    requests_mock.get(f"{RS}/api", json={})
+    requests.get(f"{RS}/api", auth=DPoPToken(AT, _dpop_key=key), timeout=10)
+    assert jwskate.SignedJwt(requests_mock.last_request.headers["DPoP"]).claims["exp"] == 1030
+    same = DPoPKey(key.private_key, exp=30)
+    assert same.proof("GET", RS).claims["exp"] - same.proof("GET", RS).claims["iat"] == 30
+    assert "exp" not in DPoPKey(key.private_key).proof("GET", RS).claims  # no lifetime by default
+
+
+@pytest.mark.parametrize("bad", [0, -5, 1.5, "60", True])
+def test_a_proof_lifetime_must_be_a_positive_int(bad: Any) -> None:
+    with pytest.raises(ValueError, match="exp"):
+        DPoPKey.generate(exp=bad)
+
+
+def test_a_proof_lifetime_is_kept_by_as_dict_and_serialization() -> None:
+    from requests_oauth2client.serializers import TokenSerializer
+
+    key = DPoPKey.generate(exp=45)
+    assert key.as_dict()["exp"] == 45
+    assert "exp" not in DPoPKey.generate().as_dict()
+    assert DPoPKey(**key.as_dict()).exp == 45
+    token = DPoPToken(AT, _dpop_key=key)
+    restored = TokenSerializer().loads(TokenSerializer().dumps(token))
+    assert isinstance(restored, DPoPToken)
+    assert restored.dpop_key.exp == 45
+
+
 def test_each_proof_has_a_fresh_jti(es256_key: DPoPKey) -> None:
     jtis = {es256_key.proof("GET", RS).claims["jti"] for _ in range(50)}
     assert len(jtis) == 50

@@ -1240,6 +1240,22 @@ def test_messages_contain_no_token_value(rsa_key: jwskate.Jwk, jwks: jwskate.Jwk
     assert str(exc_info.value).startswith("Invalid ID Token: ")
 
 
+def test_a_bad_signature_is_also_a_jwskate_invalid_signature(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
+    """Code written for the published releases catches a bad ID Token signature as `jwskate.InvalidSignature`."""
+    raw = sign(rsa_key)
+    header, claims, signature = raw.split(".")
+    forged = f"{header}.{claims}.{signature[:-4]}AAAA"
+    with pytest.raises(jwskate.InvalidSignature) as exc_info:
+        validate(forged, jwks)
+    exc = exc_info.value
+    assert isinstance(exc, InvalidIdTokenSignature)
+    assert isinstance(exc, InvalidIdToken)
+    assert str(exc) == "Invalid ID Token: the signature does not verify"
+    assert exc.alg == "RS256"
+    assert bytes(exc.data) == f"{header}.{claims}".encode()
+    assert exc.key is None
+
+
 def test_all_refusals_are_value_errors() -> None:
     for cls in (MissingIdToken, InvalidIdTokenSignature, IdTokenIssuedTooLongAgo, UnverifiableIdToken):
         assert issubclass(cls, InvalidIdToken)

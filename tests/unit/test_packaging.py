@@ -39,7 +39,8 @@ def test_typed_package_and_metadata() -> None:
     assert project["requires-python"] == ">=3.10"
     assert project["license"] == "Apache-2.0"
     assert "Typing :: Typed" in project["classifiers"]
-    assert set(project["optional-dependencies"]) >= {"flask", "tests", "docs"}
+    assert set(project["optional-dependencies"]) >= {"flask", "yarl", "tests", "docs"}
+    assert any(dep.startswith("yarl") for dep in project["optional-dependencies"]["tests"])
     assert project["urls"]
 
 

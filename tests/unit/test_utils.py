@@ -7,6 +7,8 @@ from requests_oauth2client.utils import (
     InvalidExpiresIn,
     InvalidUri,
     accepts_expires_in,
+    join_space_separated,
+    split_space_separated,
     validate_endpoint_uri,
     validate_issuer_uri,
 )
@@ -78,3 +80,29 @@ def test_a_host_is_always_required(uri: str) -> None:
     assert exc_info.value.host
     with pytest.raises(InvalidUri, match="must include a host"):
         validate_issuer_uri(uri)
+
+
+@pytest.mark.parametrize("empty", [None, "", [], (), iter(())])
+def test_an_empty_list_parameter_is_no_value(empty: object) -> None:
+    assert join_space_separated(empty, ValueError) is None
+    assert split_space_separated(empty, ValueError) is None
+
+
+def test_list_parameters_are_joined_and_split_on_spaces() -> None:
+    assert join_space_separated(["a", "b"], ValueError) == "a b"
+    assert join_space_separated(("a",), ValueError) == "a"
+    assert join_space_separated("a b", ValueError) == "a b"
+    assert join_space_separated([""], ValueError) is None
+    assert split_space_separated("a b", ValueError) == ("a", "b")
+    assert split_space_separated(["a", "b"], ValueError) == ("a", "b")
+
+
+@pytest.mark.parametrize("bad", [123, [1, 2], b"ab", object()])
+def test_list_parameters_that_are_not_strings_raise_the_given_error(bad: object) -> None:
+    class Bad(ValueError):
+        pass
+
+    with pytest.raises(Bad):
+        join_space_separated(bad, Bad)
+    with pytest.raises(Bad):
+        split_space_separated(bad, Bad)
