@@ -411,8 +411,11 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
     def __getattr__(self, name: str) -> Any:
         """Read an extra response field (kept in `kwargs`) as an attribute.
 
+        As in the published releases, a field whose value is falsy (`0`, `""`, `false`, `null`) reads as missing;
+        `token["name"]` (or `token.kwargs`) gives any field, whatever its value.
+
         Raises:
-            AttributeError: if there is no such field.
+            AttributeError: if there is no such field, or its value is falsy.
         """
         if name.startswith("__") or name == "kwargs":
             raise AttributeError(name)
@@ -420,10 +423,10 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             extra = object.__getattribute__(self, "kwargs")
         except AttributeError:  # not initialised yet (copy, unpickling)
             raise AttributeError(name) from None
-        try:
-            return extra[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        value = extra.get(name)
+        if not value:
+            raise AttributeError(name)
+        return value
 
     def __getitem__(self, name: str) -> Any:
         """Read an extra response field with subscription: `token["custom"]`.

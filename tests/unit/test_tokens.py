@@ -194,12 +194,13 @@ def test_wrongly_typed_fields(kwargs: dict[str, Any]) -> None:
 def test_extra_fields() -> None:
     token = BearerToken("x", custom_attr="v", zero=0, empty="", false=False, none=None)
     assert token.custom_attr == "v"
-    assert token.zero == 0
-    assert token.empty == ""
-    assert token.false is False
-    assert token.none is None
+    for falsy in ("zero", "empty", "false", "none"):  # as published (API.md §6.1): read them with token[...]
+        with pytest.raises(AttributeError):
+            getattr(token, falsy)
     assert token["custom_attr"] == "v"
     assert token["zero"] == 0
+    assert token["empty"] == ""
+    assert token["false"] is False
     assert "custom_attr" in token
     assert "unknown" not in token
     assert token.kwargs == {"custom_attr": "v", "zero": 0, "empty": "", "false": False, "none": None}
