@@ -188,9 +188,14 @@ class RedisTokenStore:
         if value is None:
             return
         lifetime = entry_lifetime(token, self.expiry_margin)
-        px = None if lifetime is None else max(1, math.ceil(lifetime * 1000))
+        name = f"{self.prefix}token:{key}"
         try:
-            self.redis.set(f"{self.prefix}token:{key}", value, px=px)
+            if lifetime is None:
+                self.redis.set(name, value)
+            elif lifetime > 0:
+                self.redis.set(name, value, px=math.ceil(lifetime * 1000))
+            else:  # already expired, no margin: nothing worth keeping (nor the previous token)
+                self.redis.delete(name)
         except self._errors as exc:
             raise self._unavailable("write a token", exc) from exc
 
