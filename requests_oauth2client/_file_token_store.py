@@ -100,13 +100,11 @@ class FileTokenStore:
         """Create the directory (0700) if needed, and check that only its owner, this user, can write to it."""
         try:
             try:
-                self.directory.mkdir(mode=0o700)
-                os.chmod(self.directory, 0o700)
+                self.directory.mkdir(mode=0o700, parents=True)
             except FileExistsError:
                 pass
-            except FileNotFoundError:
-                self.directory.mkdir(mode=0o700, parents=True)
-                os.chmod(self.directory, 0o700)
+            else:
+                os.chmod(self.directory, 0o700)  # the mode given to mkdir() is reduced by the umask
             info = self.directory.stat()
         except OSError as exc:
             raise TokenStoreUnavailable(str(self.directory), "prepare its directory", exc) from exc
@@ -167,7 +165,7 @@ class FileTokenStore:
         }
         path = self._path(key, ".json")
         try:
-            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")  # mode 0600
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")  # mode 0600
             try:
                 with os.fdopen(fd, "wb") as file:
                     file.write(json.dumps(document, separators=(",", ":")).encode("ascii"))
