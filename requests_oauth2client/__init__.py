@@ -158,6 +158,10 @@ if TYPE_CHECKING:
         UnsupportedTokenType,
         UseDPoPNonce,
     )
+    from .loopback import (
+        LoginTimeout,
+        LoopbackPortUnavailable,
+    )
     from .polling import (
         BaseTokenEndpointPollingJob,
     )
@@ -311,6 +315,8 @@ _LAZY_NAMES: dict[str, str] = {
     "UnknownTokenType": ".exceptions",
     "UnsupportedTokenType": ".exceptions",
     "UseDPoPNonce": ".exceptions",
+    "LoginTimeout": ".loopback",
+    "LoopbackPortUnavailable": ".loopback",
     "BaseTokenEndpointPollingJob": ".polling",
     "AuthorizationRequestSerializer": ".serializers",
     "TokenSerializer": ".serializers",
@@ -420,6 +426,8 @@ __all__ = [
     "IssuerMixUp",
     "KeyManagementAlgs",
     "LoginRequired",
+    "LoginTimeout",
+    "LoopbackPortUnavailable",
     "MismatchingDiscoveryIssuer",
     "MemoryTokenStore",
     "MismatchingIdTokenAcr",

@@ -55,6 +55,7 @@ from .exceptions import (
     UnknownTokenEndpointError,
     UnknownTokenType,
 )
+from .loopback import OpenBrowser, login_with_browser
 from .tokens import BearerToken, IdToken
 from .utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
 
@@ -520,6 +521,41 @@ class OAuth2Client(
         if validate and token.id_token is not None:
             token = token.validate_id_token(self, azr)
         return token
+
+    def login_with_browser(
+        self,
+        *,
+        open_browser: OpenBrowser = True,
+        timeout: float = 300.0,
+        use_par: bool = False,
+        **authorization_request_kwargs: Any,
+    ) -> BearerToken:
+        """Log a user in with their browser, for a command-line tool or a desktop app (RFC 8252 loopback redirect).
+
+        Listens on `http://127.0.0.1` (the port and path of this client's `redirect_uri` when it is such a URL, else
+        a free port and `/callback`), sends the browser to the authorization request, validates the response that
+        comes back, and exchanges the code. See `requests_oauth2client.loopback.login_with_browser` for the details.
+
+        Args:
+            open_browser: `True` opens the system browser, `False` prints the URL on stderr, a callable gets the URL.
+            timeout: how long to wait for the user, in seconds.
+            use_par: push the authorization request first (PAR).
+            **authorization_request_kwargs: parameters of the authorization request (`scope`, `login_hint`...).
+
+        Returns:
+            the tokens, with the ID Token validated.
+
+        Raises:
+            LoginTimeout: when the user did not come back in time.
+
+        Example:
+            ```python
+            token = client.login_with_browser(scope="openid profile")
+            ```
+        """
+        return login_with_browser(
+            self, open_browser=open_browser, timeout=timeout, use_par=use_par, **authorization_request_kwargs
+        )
 
     def refresh_token(
         self,
