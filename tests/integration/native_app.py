@@ -67,7 +67,7 @@ class Background(Generic[T]):
     def _run(self, call: Callable[[], T]) -> None:
         try:
             self._value = call()
-        except BaseException as exc:  # noqa: BLE001 - handed over to the test thread
+        except BaseException as exc:
             self._error = exc
 
     def result(self, timeout: float = TIMEOUT) -> T:

@@ -389,3 +389,12 @@ def test_open_browser_false_only_prints_the_url(
     err = capsys.readouterr().err
     assert "Open this URL in your browser" in err
     assert f"{ISSUER}/authorize?" in err
+
+
+def test_the_module_function_takes_any_client_with_the_protocol(
+    client: OAuth2Client, as_mock: requests_mock.Mocker
+) -> None:
+    browser = Browser(lambda url: browser.visit(callback_for(url)))
+    token = login_with_browser(client, open_browser=browser, timeout=10, prompt="login")
+    assert token.access_token == "access-token-1"
+    assert query(browser.urls[0])["prompt"] == "login"
