@@ -59,13 +59,14 @@ def verifying_key(jwt: SignedJwt, keys: Jwk | JwkSet, alg: str | None) -> Jwk | 
     `none` never verifies. With a key set, the key named by the header's `kid` (when there is one) is the only one
     tried.
     """
-    if not jwt.alg or jwt.alg == "none":
+    alg_used, kid = jwt.headers.get("alg"), jwt.headers.get("kid")
+    if not isinstance(alg_used, str) or alg_used == "none":
         return None
     if isinstance(keys, Jwk):
         candidates = [keys]
-    elif jwt.kid:
+    elif kid:
         try:
-            candidates = [keys.get_jwk_by_kid(jwt.kid)]
+            candidates = [keys.get_jwk_by_kid(kid)]
         except KeyError:
             return None
     else:
@@ -73,7 +74,7 @@ def verifying_key(jwt: SignedJwt, keys: Jwk | JwkSet, alg: str | None) -> Jwk | 
     for key in candidates:
         allowed = [alg] if alg else [key.alg] if key.alg else key.supported_signing_algorithms()
         public = key.public_jwk() if key.is_private and not key.is_symmetric else key
-        if jwt.alg in allowed and jwt.verify_signature(public, alg=jwt.alg):
+        if alg_used in allowed and jwt.verify_signature(public, alg=alg_used):
             return key
     return None
 

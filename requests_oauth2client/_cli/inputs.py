@@ -182,9 +182,10 @@ def load_keys(path: str) -> Jwk | JwkSet:
 
 
 def private_key(path: str, alg: str | None, kid: str | None = None) -> Jwk:
-    """The private signing key for private_key_jwt, with an `alg`, and a `kid` (`kid`, else the thumbprint).
+    """The private signing key for private_key_jwt, with an `alg` and a `kid`.
 
-    The key's own `alg` and `kid` come first; the arguments are for keys without them (PEM files).
+    The alg is `alg`, else the key's, else the first one its type supports. The kid is the key's, else `kid`, else
+    its thumbprint (a PEM file has none).
     """
     key = load_keys(path)
     if isinstance(key, JwkSet):

@@ -93,12 +93,12 @@ def describe(exc: BaseException) -> str:
         return f"{name}: the AS answered {exc.error!r}{where}{details}"
     if isinstance(exc, OAuth2Error) and exc.response is not None:
         return f"{name}: {exc} (HTTP {exc.response.status_code} from {exc.response.url})"
-    message = " ".join(str(exc).split())
-    return f"{name}: {message}" if message else name
+    return f"{name}: {exc}" if str(exc) else name
 
 
 def _fail(command: str, message: str, status: int, debug: bool) -> int:
     if debug:
         traceback.print_exc(file=sys.stderr)
-    sys.stderr.write(f"{PROG} {command}: error: {message}\n")
+    one_line = " ".join(message.split())  # an error is one line, whatever the AS put in its description
+    sys.stderr.write(f"{PROG} {command}: error: {one_line}\n")
     return status

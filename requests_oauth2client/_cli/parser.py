@@ -140,7 +140,9 @@ def _client_options() -> argparse.ArgumentParser:
         "--private-key", metavar="FILE", help="the private key for private_key_jwt: a JWK (JSON) or a PEM file"
     )
     group.add_argument(
-        "--private-key-alg", metavar="ALG", help="the signing alg, when the key has none (default: its first alg)"
+        "--private-key-alg",
+        metavar="ALG",
+        help="the signing alg (default: the key's, else the first its type supports)",
     )
     group.add_argument(
         "--private-key-kid",

@@ -2,8 +2,8 @@
 
 Most tests run the CLI in this process (`main([...])`, output read with `capsys`); `login` opens "the browser"
 through `webbrowser.open`, patched here to play the user at the automatic server. The device flow and the
-`--no-browser` login run `python -m requests_oauth2client` in a subprocess, reading its stderr as a user would.
-The Chromium test of `login` is in `test_cli_browser.py`.
+`--no-browser` login run `python -m requests_oauth2client` in a subprocess, reading its stderr as a user would;
+the last test does that login in headless Chromium, through the interactive server's login and consent pages.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from jwskate import Jwk
@@ -24,6 +24,9 @@ from jwskate import Jwk
 from requests_oauth2client._cli import main
 from tests.integration.harness import REPO_ROOT, Harness, free_port
 from tests.integration.native_app import AutomaticUser, browse, redirect_uri_of
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -444,3 +447,43 @@ def test_login_no_browser_prints_the_url(as_server: Harness, cli_processes: list
     assert status == 200
     assert "Login complete" in page
     assert json.loads(out)["id_token_claims"]["sub"] == as_server.demo_user["username"]
+
+
+def test_login_in_chromium(
+    interactive_as_server: Harness, browser_page: Page, cli_processes: list[subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.integration.browser import log_in
+
+    harness = interactive_as_server
+    token_file = tmp_path / "token"
+    process = run_cli(
+        "login", "--issuer", harness.issuer, "--testing", "--client-id", "client-public", "--scope", "openid email",
+        "--no-browser", "--save-token", str(token_file),
+    )  # fmt: skip
+    cli_processes.append(process)
+    assert process.stderr is not None
+    seen: list[str] = []
+    url = lines_until(process.stderr, lambda line: line.strip().startswith(harness.issuer), seen).strip()
+
+    browser_page.goto(url)
+    log_in(browser_page, harness, redirect_uri=redirect_uri_of(url), client_id="client-public", scopes=["email"])
+
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, "".join(seen) + err
+    expect(browser_page.locator("h1")).to_have_text("Login complete")
+    fields = {parts[0]: parts[1] for parts in (line.split(None, 1) for line in out.splitlines()) if len(parts) == 2}
+    assert fields["token_type"] == "Bearer"
+    assert fields["access_token"].startswith("<hidden: ")
+    assert fields["sub"] == harness.demo_user["username"]  # from the ID Token claims
+    assert f"Token saved to {token_file}" in err
+    status, userinfo, _ = ro2c_userinfo(harness, token_file)
+    assert status == 0
+    assert json.loads(userinfo)["email"] == f"{harness.demo_user['username']}@example.test"
+
+
+def ro2c_userinfo(harness: Harness, token_file: Path) -> tuple[int, str, str]:
+    process = run_cli("userinfo", "--issuer", harness.issuer, "--testing", "--token-file", str(token_file), "--json")
+    out, err = process.communicate(timeout=60)
+    return process.returncode, out, err
