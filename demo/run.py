@@ -14,6 +14,8 @@ need in `ctx.data`, and append it to `STEPS`.
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -221,6 +223,29 @@ def dpop(ctx: Context) -> None:
     show("API call with DPoP proof", f"HTTP {response.status_code}")
 
 
+def command_line_tool(ctx: Context) -> None:
+    step("The command-line tool: ro2c (python -m requests_oauth2client)")
+    secret = ctx.harness.client_secret("client-basic")
+    env = {**os.environ, "RO2C_CLIENT_SECRET": secret}  # the secret never goes on the command line
+    server = ["--issuer", ctx.issuer, "--testing", "--client-id", "client-basic"]
+    with tempfile.TemporaryDirectory(prefix="ro2c-demo-") as tmp:
+        token_file = str(Path(tmp) / "token")
+        for args in (
+            ["client_credentials", *server, "--scope", "api:read", "--save-token", token_file],
+            ["introspect", *server, "--token-file", token_file],
+        ):
+            print(f"\n  $ RO2C_CLIENT_SECRET=... ro2c {' '.join(args)}")
+            result = subprocess.run(
+                [sys.executable, "-m", "requests_oauth2client", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            print(textwrap.indent(result.stderr + result.stdout, "    "), end="")
+    show("tokens on screen", "hidden (--show-secrets prints them); --save-token passes them between commands")
+
+
 STEPS: list[Step] = [
     discover,
     client_credentials_secret,
@@ -232,6 +257,7 @@ STEPS: list[Step] = [
     revoke,
     device_flow,
     dpop,
+    command_line_tool,
 ]
 
 

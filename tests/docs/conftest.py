@@ -27,7 +27,9 @@ The documentation examples (README.md and docs/**/*.md) talk to an Authorization
       callback_url = input("Paste the URL you were redirected to: ")
       az_response = az_request.validate_callback(callback_url)
 
-  runs end to end. `fake_as.authorize(url)` does the same explicitly in tests.
+  runs end to end. `fake_as.authorize(url)` does the same explicitly in tests. When the redirect URI is on
+  `http://127.0.0.1:` (the listener of `OAuth2Client.login_with_browser()`), the browser also brings the redirect
+  there, so that native-app examples run too.
 
 - `time.sleep` is patched to record the requested durations (in the `sleeps` list fixture) without waiting, so
   polling examples (device authorization, CIBA) run instantly.
@@ -55,6 +57,7 @@ import time
 import webbrowser
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.request import ProxyHandler, build_opener
 
 import pytest
 import requests
@@ -62,6 +65,15 @@ import requests_mock
 
 from tests.docs.fake_as import FakeAuthorizationServer
 from tests.fixtures import provider_metadata
+
+LOOPBACK = "http://127.0.0.1:"
+_NO_PROXY = build_opener(ProxyHandler({}))
+
+
+def deliver(callback: str) -> None:
+    """Bring a callback to a listener on this machine, as the browser would (urllib: not intercepted by the mock)."""
+    with _NO_PROXY.open(callback, timeout=10) as response:
+        response.read()
 
 
 @pytest.fixture
@@ -90,7 +102,10 @@ def make_fake_as(
     def browser_open(url: str, *args: Any, **kwargs: Any) -> bool:
         for server in reversed(servers):
             if url.split("?", maxsplit=1)[0] == server.endpoints.get("authorization_endpoint"):
-                callbacks.append(server.authorize(url))
+                callback = server.authorize(url)
+                callbacks.append(callback)
+                if callback.startswith(LOOPBACK):  # a native app listens there (`login_with_browser`)
+                    deliver(callback)
                 return True
         raise AssertionError(f"webbrowser.open() called with an unexpected URL: {url}")
 

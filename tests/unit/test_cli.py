@@ -557,3 +557,15 @@ def test_decode_keys_given_once(capsys: pytest.CaptureFixture[str], jwt: str, tm
     status, _, err = run(capsys, "decode", jwt, "--key", key_file(tmp_path, signing_key), "--jwks-uri", "https://x/j")
     assert status == 2
     assert "give the verification keys in one way" in err
+
+
+def test_the_cli_uses_only_the_public_api() -> None:
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "requests_oauth2client" / "_cli"
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert node.module == "requests_oauth2client" or not node.module.startswith("requests_oauth2client"), (
+                    f"{module.name} imports {node.module}: the CLI uses the package root only"
+                )

@@ -398,3 +398,16 @@ def test_the_module_function_takes_any_client_with_the_protocol(
     token = login_with_browser(client, open_browser=browser, timeout=10, prompt="login")
     assert token.access_token == "access-token-1"
     assert query(browser.urls[0])["prompt"] == "login"
+
+
+def test_the_module_does_not_import_the_client() -> None:
+    """`client` imports `loopback` for its facade method: the other way round would be an import cycle."""
+    import ast
+    from pathlib import Path
+
+    from requests_oauth2client import loopback
+
+    tree = ast.parse(Path(loopback.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert "requests_oauth2client.exceptions" in imported
+    assert not {name for name in imported if name.split(".")[-1] in ("client", "_client_part")}
