@@ -166,12 +166,12 @@ def login_with_browser(
 ) -> BearerToken:
     """Log a user in with their browser and a loopback redirect URI, and return their tokens.
 
-    See the module documentation for the steps. The authorization response must come back as query parameters (the
-    default response mode, or the JARM `query.jwt` / `jwt` modes).
+    See the module documentation for the steps. The authorization response must come back in the query string of a
+    GET: the default response mode, or the JARM `query.jwt` and `jwt` modes (not `form_post`).
 
     Args:
-        client: the client (an `OAuth2Client`); it needs an `authorization_endpoint`, and a `pushed_authorization_\
-request_endpoint` with `use_par=True`.
+        client: the client (an `OAuth2Client`); it needs an authorization endpoint, and a PAR endpoint with
+            `use_par=True`.
         open_browser: `True` to open the system browser (`webbrowser`; the URL is printed on stderr when no browser
             can be opened), `False` to only print the URL on stderr, or a callable that is given the URL.
         timeout: how long to wait for the browser to come back, in seconds, counted from the opening of the browser.
