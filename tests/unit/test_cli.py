@@ -569,3 +569,17 @@ def test_the_cli_uses_only_the_public_api() -> None:
                 assert node.module == "requests_oauth2client" or not node.module.startswith("requests_oauth2client"), (
                     f"{module.name} imports {node.module}: the CLI uses the package root only"
                 )
+
+
+def test_the_console_script_and_python_dash_m() -> None:
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    (script,) = [entry for entry in metadata.entry_points(group="console_scripts") if entry.name == "ro2c"]
+    assert script.value == "requests_oauth2client._cli:main"
+    result = subprocess.run(
+        [sys.executable, "-m", "requests_oauth2client", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("ro2c (requests_oauth2client ")
