@@ -25,6 +25,7 @@ ENDPOINT_KEYS = (
     "pushed_authorization_request_endpoint",
     "device_authorization_endpoint",
     "backchannel_authentication_endpoint",
+    "end_session_endpoint",
     "jwks_uri",
 )
 """The metadata entries that name an endpoint the client uses, each mapped to the client attribute of that name."""

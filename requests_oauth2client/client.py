@@ -17,8 +17,10 @@ from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 from ._client_authorization import AuthorizationEndpoints
 from ._client_device_ciba import DeviceAndBackchannelEndpoints
 from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
+from ._client_logout import LogoutEndpoints
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
+from ._jose_settings import JoseSettings, jose_settings
 from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
 from ._token_response import check_token_response
 from ._token_types import get_token_type, token_value
@@ -55,6 +57,7 @@ from .exceptions import (
     UnknownTokenEndpointError,
     UnknownTokenType,
 )
+from .logout import MemoryReplayCache
 from .loopback import OpenBrowser, login_with_browser
 from .tokens import BearerToken, IdToken
 from .utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
@@ -72,6 +75,7 @@ __all__ = [
     "InvalidIssuer",
     "InvalidParam",
     "InvalidScopeParam",
+    "JoseSettings",
     "MissingAuthRequestId",
     "MissingDeviceCode",
     "MissingEndpointUri",
@@ -92,13 +96,18 @@ _ENDPOINT_FIELDS = (
     "backchannel_authentication_endpoint",
     "device_authorization_endpoint",
     "pushed_authorization_request_endpoint",
+    "end_session_endpoint",
     "jwks_uri",
 )
 
 
 @frozen(init=False)
 class OAuth2Client(
-    AuthorizationEndpoints, TokenManagementEndpoints, DeviceAndBackchannelEndpoints, AuthorizationServerKeys
+    AuthorizationEndpoints,
+    TokenManagementEndpoints,
+    DeviceAndBackchannelEndpoints,
+    LogoutEndpoints,
+    AuthorizationServerKeys,
 ):
     """An OAuth 2.x / OpenID Connect client.
 
@@ -122,12 +131,16 @@ class OAuth2Client(
         backchannel_authentication_endpoint: the CIBA endpoint URL.
         device_authorization_endpoint: the device authorization endpoint URL (RFC 8628).
         pushed_authorization_request_endpoint: the PAR endpoint URL (RFC 9126).
+        end_session_endpoint: the RP-initiated logout endpoint URL (OpenID Connect RP-Initiated Logout 1.0).
         jwks_uri: the URL of the AS public keys.
         authorization_server_jwks: the AS public keys (fetching them from `jwks_uri` replaces them).
         issuer: the AS issuer identifier.
         id_token_signed_response_alg: the expected ID Token signing alg.
         id_token_encrypted_response_alg: the ID Token key management alg, when ID Tokens are encrypted.
         id_token_decryption_key: the private key that decrypts ID Tokens.
+        jose: how UserInfo and introspection responses and request objects are signed or encrypted (a
+            `JoseSettings`); its settings may also be given as keyword arguments of the same names
+            (`userinfo_signed_response_alg=`...).
         code_challenge_method: the PKCE method used in authorization requests (None disables PKCE).
         authorization_response_iss_parameter_supported: whether the AS sends `iss` in authorization
             responses (RFC 9207); then it is required in every response.
@@ -159,12 +172,14 @@ class OAuth2Client(
     backchannel_authentication_endpoint: str | None
     device_authorization_endpoint: str | None
     pushed_authorization_request_endpoint: str | None
+    end_session_endpoint: str | None
     jwks_uri: str | None
     authorization_server_jwks: JwkSet
     issuer: str | None
     id_token_signed_response_alg: str | None
     id_token_encrypted_response_alg: str | None
     id_token_decryption_key: Jwk | None = field(repr=False)
+    jose: JoseSettings
     code_challenge_method: str | None
     authorization_response_iss_parameter_supported: bool
     session: requests.Session = field(repr=False)
@@ -176,6 +191,7 @@ class OAuth2Client(
     token_class: type[BearerToken]
     jwks_refresh_cooldown: float
     _jwks_refresh: RefreshCooldown = field(init=False, factory=RefreshCooldown, eq=False, repr=False)
+    _logout_replay_cache: MemoryReplayCache = field(init=False, factory=MemoryReplayCache, eq=False, repr=False)
 
     exception_classes: ClassVar[dict[str, type[EndpointError]]] = ERROR_CLASSES
 
@@ -200,12 +216,14 @@ class OAuth2Client(
         backchannel_authentication_endpoint: str | None = None,
         device_authorization_endpoint: str | None = None,
         pushed_authorization_request_endpoint: str | None = None,
+        end_session_endpoint: str | None = None,
         jwks_uri: str | None = None,
         authorization_server_jwks: JwkSet | dict[str, Any] | None = None,
         issuer: str | None = None,
         id_token_signed_response_alg: str | None = SignatureAlgs.RS256,
         id_token_encrypted_response_alg: str | None = None,
         id_token_decryption_key: Jwk | dict[str, Any] | None = None,
+        jose: JoseSettings | None = None,
         code_challenge_method: str | None = CodeChallengeMethods.S256,
         authorization_response_iss_parameter_supported: bool = False,
         token_class: type[BearerToken] = BearerToken,
@@ -223,6 +241,7 @@ class OAuth2Client(
         private_jwk = extra_metadata.pop("private_jwk", None)
         if private_key is None and private_jwk is not None:
             private_key = private_jwk
+        jose = jose_settings(jose, extra_metadata)
         auth = client_auth_factory(
             auth,
             client_id=client_id,
@@ -256,6 +275,7 @@ class OAuth2Client(
             "backchannel_authentication_endpoint": backchannel_authentication_endpoint,
             "device_authorization_endpoint": device_authorization_endpoint,
             "pushed_authorization_request_endpoint": pushed_authorization_request_endpoint,
+            "end_session_endpoint": end_session_endpoint,
             "jwks_uri": jwks_uri,
         }
         for name, uri in endpoints.items():
@@ -282,6 +302,7 @@ class OAuth2Client(
             id_token_signed_response_alg=id_token_signed_response_alg,
             id_token_encrypted_response_alg=id_token_encrypted_response_alg,
             id_token_decryption_key=id_token_decryption_key,
+            jose=jose,
             code_challenge_method=code_challenge_method,
             authorization_response_iss_parameter_supported=authorization_response_iss_parameter_supported,
             session=session if session is not None else requests.Session(),
@@ -309,7 +330,9 @@ class OAuth2Client(
 
     @property
     def client_jwks(self) -> JwkSet:
-        """The public keys of this client: its private_key_jwt signing key and its ID Token decryption key."""
+        """The public keys of this client: its private_key_jwt signing key, and its decryption keys (ID Tokens, then
+        `jose.decryption_keys`).
+        """  # noqa: D205
         jwks = JwkSet()
         if isinstance(self.auth, PrivateKeyJwt):
             jwks.add_jwk(self.auth.private_jwk.public_jwk().with_usage_parameters(self.auth.alg))
@@ -317,6 +340,8 @@ class OAuth2Client(
             jwks.add_jwk(
                 self.id_token_decryption_key.public_jwk().with_usage_parameters(self.id_token_encrypted_response_alg)
             )
+        for key in self.jose.decryption_keys.jwks if self.jose.decryption_keys is not None else ():
+            jwks.add_jwk(key.public_jwk())
         return jwks
 
     def _endpoint(self, endpoint: Endpoints) -> str:

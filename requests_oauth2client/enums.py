@@ -41,6 +41,7 @@ class Endpoints(_StrEnum):
     PUSHED_AUTHORIZATION_REQUEST = "pushed_authorization_request_endpoint"
     JWKS = "jwks_uri"
     USER_INFO = "userinfo_endpoint"
+    END_SESSION = "end_session_endpoint"
 
 
 class GrantTypes(_StrEnum):

@@ -37,28 +37,18 @@ Every refusal raises a subclass of `InvalidIdToken`; the checks run in this orde
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import jwskate
 
 from ._id_token_errors import (
-    ExpiredIdToken,
     IdTokenAuthTimeInTheFuture,
     IdTokenAuthTimeTooOld,
-    IdTokenDecryptionError,
-    IdTokenIssuedInTheFuture,
-    IdTokenIssuedTooLongAgo,
-    IdTokenNotYetValid,
     InvalidIdToken,
-    InvalidIdTokenClaim,
-    InvalidIdTokenHeader,
     MismatchingIdTokenAcr,
-    MismatchingIdTokenAlg,
-    MismatchingIdTokenAudience,
     MismatchingIdTokenAzp,
     MismatchingIdTokenHash,
     MismatchingIdTokenIssuer,
@@ -67,13 +57,11 @@ from ._id_token_errors import (
     MismatchingRefreshedIdTokenClaim,
     MissingIdToken,
     MissingIdTokenClaim,
-    MissingIdTokenEncryption,
-    UnexpectedIdTokenEncryption,
-    UnsupportedIdTokenAlg,
-    UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
-from ._id_token_signature import ASYMMETRIC_ALGS, HMAC_ALGS, JwksLike, verify_signature
+from ._id_token_signature import ID_TOKEN_FAILURES, check_headers, decrypt, verify_signature
+from ._jose_checks import JwksLike
+from ._jwt_claims import as_datetime, check_audience, check_dates, check_issuer, numeric_date, string_claim, utc_now
 from .tokens import IdToken, id_token_converter
 
 __all__ = [
@@ -81,6 +69,7 @@ __all__ = [
     "DEFAULT_MAX_IAT_AGE",
     "AuthorizationResponseLike",
     "IdTokenClient",
+    "client_signing_settings",
     "validate_id_token",
     "validate_id_token_with_client",
 ]
@@ -89,9 +78,6 @@ DEFAULT_ID_TOKEN_ALG = "RS256"
 """The ID Token signature alg expected when the client registered none (OpenID Connect Registration)."""
 DEFAULT_MAX_IAT_AGE = 24 * 3600
 """How old (in seconds) an ID Token `iat` may be, by default."""
-REFUSED_KEY_MANAGEMENT_ALGS = frozenset({"RSA1_5"})
-
-_SIGNATURE_ALGS = HMAC_ALGS | ASYMMETRIC_ALGS
 
 
 class IdTokenClient(Protocol):
@@ -208,18 +194,25 @@ def validate_id_token(
             "the client does not know the issuer of its Authorization Server: configure `issuer` or use discovery",
             converted,
         )
-    now = now or datetime.now(tz=timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+    now = utc_now(now)
     expected_alg = expected_alg or DEFAULT_ID_TOKEN_ALG
-    clear = _decrypt(converted, encrypted_alg, encrypted_enc, decryption_key)
+    clear = decrypt(converted, encrypted_alg, encrypted_enc, decryption_key)
 
-    alg = _check_headers(clear, expected_alg)
+    alg = check_headers(clear, expected_alg)
     key = verify_signature(clear, alg, jwks, refresh_jwks, client_secret)
 
     claims = clear.claims
     _check_issuer_and_audience(clear, claims, issuer, client_id)
-    _check_dates(clear, claims, now, exp_leeway=exp_leeway, iat_leeway=iat_leeway, max_iat_age=max_iat_age)
+    check_dates(
+        clear,
+        claims,
+        now,
+        ID_TOKEN_FAILURES,
+        exp_required=True,
+        exp_leeway=exp_leeway,
+        iat_leeway=iat_leeway,
+        max_iat_age=max_iat_age,
+    )
     _string_claim(clear, claims, "sub", required=True)
     for claim in required_claims:
         if claims.get(claim) is None:
@@ -276,28 +269,19 @@ def validate_id_token_with_client(
     Raises:
         InvalidIdToken: a subclass of it telling which check failed.
     """
-    client_id = _optional_attr(client, "client_id")
+    settings = client_signing_settings(client)
     response_issuer = _optional_attr(azr, "issuer")
-    client_issuer = _optional_attr(client, "issuer")
-    if isinstance(response_issuer, str) and isinstance(client_issuer, str) and response_issuer != client_issuer:
+    client_issuer = settings["issuer"]
+    if isinstance(response_issuer, str) and client_issuer is not None and response_issuer != client_issuer:
         # RFC 9207 §2.4, RFC 9700 §4.4: no ID Token can match both; this one must not be trusted by this client
         raise MismatchingIdTokenIssuer(response_issuer, client_issuer, None, id_token)
-    issuer = response_issuer or client_issuer
-    if not isinstance(client_id, str) or not client_id:
+    if settings["client_id"] is None:
         raise UnverifiableIdToken("the client has no client_id")
-    update_keys = _optional_attr(client, "refresh_authorization_server_public_keys") or _optional_attr(
-        client, "update_authorization_server_public_keys"
-    )
+    if isinstance(response_issuer, str) and response_issuer:
+        settings["issuer"] = response_issuer
     return validate_id_token(
         id_token,
-        client_id=client_id,
-        issuer=issuer if isinstance(issuer, str) and issuer else None,
-        jwks=_optional_attr(client, "authorization_server_jwks"),
-        expected_alg=_optional_attr(client, "id_token_signed_response_alg"),
-        client_secret=_optional_attr(client, "client_secret"),
-        encrypted_alg=_optional_attr(client, "id_token_encrypted_response_alg"),
-        decryption_key=_optional_attr(client, "id_token_decryption_key"),
-        refresh_jwks=update_keys if callable(update_keys) else None,
+        **settings,
         nonce=_optional_attr(azr, "nonce"),
         acr_values=_optional_attr(azr, "acr_values"),
         max_age=_optional_attr(azr, "max_age"),
@@ -311,6 +295,32 @@ def validate_id_token_with_client(
     )
 
 
+def client_signing_settings(client: IdTokenClient | object) -> dict[str, Any]:
+    """What validating an ID Token, or a logout token (signed and encrypted the same way), takes from a client.
+
+    Returns:
+        the keyword arguments `client_id`, `issuer`, `jwks`, `expected_alg`, `client_secret`, `encrypted_alg`,
+        `decryption_key` and `refresh_jwks` of `validate_id_token()`, read from the attributes of `client` (see
+        `IdTokenClient`); a missing attribute is None, and so are a `client_id` or `issuer` that is not a non-empty
+        string.
+    """
+    client_id = _optional_attr(client, "client_id")
+    issuer = _optional_attr(client, "issuer")
+    update_keys = _optional_attr(client, "refresh_authorization_server_public_keys") or _optional_attr(
+        client, "update_authorization_server_public_keys"
+    )
+    return {
+        "client_id": client_id if isinstance(client_id, str) and client_id else None,
+        "issuer": issuer if isinstance(issuer, str) and issuer else None,
+        "jwks": _optional_attr(client, "authorization_server_jwks"),
+        "expected_alg": _optional_attr(client, "id_token_signed_response_alg"),
+        "client_secret": _optional_attr(client, "client_secret"),
+        "encrypted_alg": _optional_attr(client, "id_token_encrypted_response_alg"),
+        "decryption_key": _optional_attr(client, "id_token_decryption_key"),
+        "refresh_jwks": update_keys if callable(update_keys) else None,
+    }
+
+
 def _optional_attr(obj: object, name: str) -> Any:
     """Read an attribute that may be missing (or whose property raises AttributeError) as None."""
     if obj is None:
@@ -321,137 +331,20 @@ def _optional_attr(obj: object, name: str) -> Any:
         return None
 
 
-def _decrypt(
-    id_token: IdToken | jwskate.JweCompact,
-    encrypted_alg: str | None,
-    encrypted_enc: str | None,
-    decryption_key: jwskate.Jwk | Mapping[str, Any] | None,
-) -> IdToken:
-    """Check that the token is encrypted exactly when expected, and decrypt it."""
-    if isinstance(id_token, IdToken):
-        if encrypted_alg is not None:
-            raise MissingIdTokenEncryption(id_token=id_token)
-        return id_token
-    if encrypted_alg is None:
-        raise UnexpectedIdTokenEncryption(id_token=id_token)
-    jwe_alg = id_token.headers.get("alg")
-    if jwe_alg in REFUSED_KEY_MANAGEMENT_ALGS or jwe_alg != encrypted_alg:
-        raise UnsupportedIdTokenEncryptionAlg(jwe_alg, encrypted_alg, id_token=id_token)
-    if encrypted_enc is not None and id_token.headers.get("enc") != encrypted_enc:
-        raise UnsupportedIdTokenEncryptionAlg(id_token.headers.get("enc"), encrypted_enc, id_token=id_token)
-    if decryption_key is None:
-        raise UnverifiableIdToken("the ID Token is encrypted and the client has no decryption key", id_token)
-    try:
-        plaintext = id_token.decrypt(jwskate.to_jwk(decryption_key), alg=encrypted_alg)
-    except Exception as exc:
-        raise IdTokenDecryptionError("the ID Token cannot be decrypted", id_token) from exc
-    try:
-        return IdToken(bytes(plaintext))
-    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
-        raise IdTokenDecryptionError("the decrypted ID Token is not a signed JWT", id_token) from exc
-
-
-def _check_headers(id_token: IdToken, expected_alg: str) -> str:
-    """Check the `alg`, `kid`, `crit` and `typ` headers; return the alg."""
-    headers = id_token.headers
-    alg = headers.get("alg")
-    if not isinstance(alg, str):
-        raise InvalidIdTokenHeader("alg", id_token=id_token)
-    if alg not in _SIGNATURE_ALGS:  # includes "none"
-        raise UnsupportedIdTokenAlg(id_token=id_token, alg=alg)
-    if expected_alg not in _SIGNATURE_ALGS:
-        raise UnsupportedIdTokenAlg(id_token=id_token, alg=expected_alg)
-    if alg != expected_alg:
-        raise MismatchingIdTokenAlg(alg, expected_alg, id_token=id_token)
-    kid = headers.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise InvalidIdTokenHeader("kid", id_token=id_token)
-    if "crit" in headers:  # RFC 7515 4.1.11: no extension is understood here
-        raise InvalidIdTokenHeader("crit", id_token=id_token)
-    typ = headers.get("typ")
-    # RFC 8725 §3.11: a JWT explicitly typed as another kind (`at+jwt`, `logout+jwt`...) is not an ID Token
-    if typ is not None and (not isinstance(typ, str) or typ.lower().endswith("+jwt")):
-        raise InvalidIdTokenHeader("typ", id_token=id_token)
-    return alg
-
-
 def _string_claim(id_token: IdToken, claims: Mapping[str, Any], name: str, *, required: bool) -> str | None:
-    value = claims.get(name)
-    if value is None:
-        if required:
-            raise MissingIdTokenClaim(name, id_token=id_token)
-        return None
-    if not isinstance(value, str):
-        raise InvalidIdTokenClaim(name, id_token=id_token)
-    return value
+    return string_claim(id_token, claims, name, required=required, failures=ID_TOKEN_FAILURES)
 
 
 def _numeric_date(id_token: IdToken, claims: Mapping[str, Any], name: str) -> float:
-    """Return a required NumericDate claim (RFC 7519: a finite JSON number) as a float timestamp."""
-    value = claims.get(name)
-    if value is None:
-        raise MissingIdTokenClaim(name, id_token=id_token)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidIdTokenClaim(name, id_token=id_token)
-    try:
-        timestamp = float(value)
-    except OverflowError:  # an integer too large for any date
-        raise InvalidIdTokenClaim(name, id_token=id_token) from None
-    if not math.isfinite(timestamp):
-        raise InvalidIdTokenClaim(name, id_token=id_token)
-    return timestamp
+    return numeric_date(id_token, claims, name, ID_TOKEN_FAILURES)
 
 
-def _as_datetime(timestamp: float) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(timestamp, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _check_issuer_and_audience(
-    id_token: IdToken, claims: Mapping[str, Any], issuer: str | None, client_id: str
-) -> None:
-    iss = _string_claim(id_token, claims, "iss", required=True)
-    if issuer is not None and iss != issuer:
-        raise MismatchingIdTokenIssuer(iss, issuer, id_token=id_token)
-
-    aud = claims.get("aud")
-    if aud is None:
-        raise MissingIdTokenClaim("aud", id_token=id_token)
-    audiences = [aud] if isinstance(aud, str) else aud
-    if not isinstance(audiences, list) or not audiences or not all(isinstance(a, str) for a in audiences):
-        raise InvalidIdTokenClaim("aud", id_token=id_token)
-    if client_id not in audiences:
-        raise MismatchingIdTokenAudience(audiences, client_id, id_token=id_token)
-
+def _check_issuer_and_audience(id_token: IdToken, claims: Mapping[str, Any], issuer: str, client_id: str) -> None:
+    check_issuer(id_token, claims, issuer, ID_TOKEN_FAILURES)
+    audiences = check_audience(id_token, claims, client_id, ID_TOKEN_FAILURES)
     azp = _string_claim(id_token, claims, "azp", required=len(set(audiences)) > 1)
     if azp is not None and azp != client_id:
         raise MismatchingIdTokenAzp(azp, client_id, id_token=id_token)
-
-
-def _check_dates(
-    id_token: IdToken,
-    claims: Mapping[str, Any],
-    now: datetime,
-    *,
-    exp_leeway: int,
-    iat_leeway: int,
-    max_iat_age: int | None,
-) -> None:
-    now_ts = now.timestamp()
-    exp = _numeric_date(id_token, claims, "exp")
-    if now_ts >= exp + exp_leeway:
-        raise ExpiredIdToken(id_token=id_token, now=now)
-    iat = _numeric_date(id_token, claims, "iat")
-    if iat > now_ts + iat_leeway:
-        raise IdTokenIssuedInTheFuture(_as_datetime(iat), now + timedelta(seconds=iat_leeway), id_token=id_token)
-    if max_iat_age is not None and now_ts - iat > max_iat_age:
-        raise IdTokenIssuedTooLongAgo(_as_datetime(iat), now - timedelta(seconds=max_iat_age), id_token=id_token)
-    if claims.get("nbf") is not None:
-        nbf = _numeric_date(id_token, claims, "nbf")
-        if nbf > now_ts + iat_leeway:
-            raise IdTokenNotYetValid(_as_datetime(nbf), now + timedelta(seconds=iat_leeway), id_token=id_token)
 
 
 def _check_acr(id_token: IdToken, claims: Mapping[str, Any], acr_values: Iterable[str] | str | None) -> None:
@@ -506,11 +399,11 @@ def _check_auth_time(
     now_ts = now.timestamp()
     if auth_time > now_ts + clock_leeway:
         raise IdTokenAuthTimeInTheFuture(
-            _as_datetime(auth_time), now + timedelta(seconds=clock_leeway), id_token=id_token
+            as_datetime(auth_time), now + timedelta(seconds=clock_leeway), id_token=id_token
         )
     if max_age is not None and auth_time < now_ts - max_age - max_age_leeway:
         raise IdTokenAuthTimeTooOld(
-            _as_datetime(auth_time), now - timedelta(seconds=max_age + max_age_leeway), id_token=id_token
+            as_datetime(auth_time), now - timedelta(seconds=max_age + max_age_leeway), id_token=id_token
         )
 
 
