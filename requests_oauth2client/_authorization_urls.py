@@ -17,6 +17,7 @@ import furl as furl_lib
 from attrs import frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._jose_checks import encryption_key
 from requests_oauth2client._yarl import import_yarl, is_url_like, is_yarl_url
 from requests_oauth2client.utils import accepts_expires_in
 
@@ -178,6 +179,30 @@ def to_jwk(value: Jwk | Mapping[str, Any] | None) -> Jwk | None:
     if value is None or isinstance(value, Jwk):
         return value
     return Jwk(value)
+
+
+def request_encryption_key(
+    enc_jwk: Jwk | JwkSet | Mapping[str, Any] | None, enc_alg: str | None, jwks: JwkSet | None
+) -> Jwk:
+    """The key a request object is encrypted to (RFC 9101 §6.1): `enc_jwk`, or chosen in a key set for `enc_alg`.
+
+    Args:
+        enc_jwk: the Authorization Server public encryption key, or its JWKS; None for `jwks`.
+        enc_alg: the key management alg, which chooses the key in a JWKS (see `_jose_checks.encryption_key`).
+        jwks: the Authorization Server public keys known to the request.
+
+    Raises:
+        ValueError: when no key is given or known, or when no single key of the JWKS suits `enc_alg`.
+    """
+    if enc_jwk is None:
+        if not jwks:
+            raise ValueError("no encryption key: pass `enc_jwk`, or the AS public keys (`authorization_server_jwks`)")
+        enc_jwk = jwks
+    if isinstance(enc_jwk, JwkSet) or (not isinstance(enc_jwk, Jwk) and "keys" in enc_jwk):
+        if enc_alg is None:
+            raise ValueError("`enc_alg` is needed to choose the encryption key in the AS public keys")
+        return encryption_key(enc_jwk, enc_alg)
+    return enc_jwk if isinstance(enc_jwk, Jwk) else Jwk(enc_jwk)
 
 
 class UriRequest:

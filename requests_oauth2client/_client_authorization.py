@@ -6,7 +6,7 @@ in `authorization_request`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +14,22 @@ import requests
 
 from ._client_part import ClientPart
 from ._expires_in import InvalidExpiresIn, answer_expires_at
+from ._jose_settings import DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC
 from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
-from .authorization_request import AuthorizationRequest, RequestUriParameterAuthorizationRequest, ResponseTypes
+from .authorization_request import (
+    AuthorizationRequest,
+    RequestParameterAuthorizationRequest,
+    RequestUriParameterAuthorizationRequest,
+    ResponseTypes,
+)
+from .client_authentication import PrivateKeyJwt
 from .enums import Endpoints
 from .exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
 
 if TYPE_CHECKING:
-    from jwskate import JwkSet
+    from jwskate import Jwk, JwkSet
 
+    from ._jose_settings import JoseSettings
     from .dpop import DPoPKey
 
 
@@ -36,6 +44,7 @@ class AuthorizationEndpoints(ClientPart):
         dpop_bound_access_tokens: bool
         dpop_alg: str
         authorization_server_jwks: JwkSet
+        jose: JoseSettings
 
     def authorization_request(
         self,
@@ -75,12 +84,55 @@ class AuthorizationEndpoints(ClientPart):
             **kwargs,
         )
 
+    def sign_authorization_request(
+        self,
+        authorization_request: AuthorizationRequest,
+        sign_jwk: Jwk | Mapping[str, Any] | None = None,
+        *,
+        sign_alg: str | None = None,
+        lifetime: int | None = None,
+    ) -> RequestParameterAuthorizationRequest:
+        """Sign an authorization request as a request object (JAR, RFC 9101), encrypted when the client is set so.
+
+        With `jose.request_object_encryption_alg`, the signed request object is encrypted (a nested JWT, RFC 9101
+        §6.1) to the key of the Authorization Server JWKS for that alg (`use` absent or `enc`), with
+        `jose.request_object_encryption_enc` (A128CBC-HS256 by default). Send the user to the result's `uri`, or push
+        it with `pushed_authorization_request()`; validate the callback with the original request.
+
+        Args:
+            authorization_request: the request to sign.
+            sign_jwk: the client private signing key; by default, the private_key_jwt key of the client.
+            sign_alg: the signature alg, if the key has none.
+            lifetime: the lifetime of the request object, in seconds (60 by default).
+
+        Raises:
+            ValueError: when there is no signing key, or no single encryption key of the AS suits the alg.
+        """
+        if sign_jwk is None:
+            if not isinstance(self.auth, PrivateKeyJwt):
+                raise ValueError("a signing key is needed: pass `sign_jwk` (the client has no private_key_jwt key)")
+            sign_jwk, sign_alg = self.auth.private_jwk, sign_alg or self.auth.alg
+        enc_alg = self.jose.request_object_encryption_alg
+        if enc_alg is None:
+            return authorization_request.sign(sign_jwk, sign_alg, lifetime)
+        return authorization_request.sign_and_encrypt(
+            sign_jwk,
+            self.authorization_server_jwks,
+            sign_alg=sign_alg,
+            enc_alg=enc_alg,
+            enc=self.jose.request_object_encryption_enc or DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC,
+            lifetime=lifetime,
+        )
+
     def pushed_authorization_request(
-        self, authorization_request: AuthorizationRequest, requests_kwargs: dict[str, Any] | None = None
+        self,
+        authorization_request: AuthorizationRequest | RequestParameterAuthorizationRequest,
+        requests_kwargs: dict[str, Any] | None = None,
     ) -> RequestUriParameterAuthorizationRequest:
         """Push an authorization request to the PAR endpoint (RFC 9126) and return the short request to use.
 
-        The request's DPoP key, if any, signs a proof for the PAR endpoint and stays attached to the result.
+        The request may be a signed (or signed and encrypted) request object, as `sign_authorization_request()`
+        makes. The request's DPoP key, if any, signs a proof for the PAR endpoint and stays attached to the result.
         """
         return send_to_endpoint(
             self,

@@ -1,7 +1,8 @@
 """The token management endpoints of `OAuth2Client`.
 
-Revocation (RFC 7009), introspection (RFC 7662) and OpenID Connect UserInfo. `OAuth2Client` inherits these
-methods; they only assemble parameters and parse answers.
+Revocation (RFC 7009), introspection (RFC 7662, and as a JWT: RFC 9701) and OpenID Connect UserInfo (JSON, or a
+signed and/or encrypted JWT). `OAuth2Client` inherits these methods; they only assemble parameters and parse answers
+(signed answers are checked by `_jwt_responses`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,15 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ._client_part import ClientPart
+from ._jwt_errors import JwtValidationError
+from ._jwt_responses import (
+    JWT_INTROSPECTION_MEDIA_TYPE,
+    USERINFO_KIND,
+    InvalidJwtIntrospectionResponse,
+    InvalidJwtUserinfoResponse,
+    verify_introspection_jwt,
+    verify_jwt_response,
+)
 from ._transport import json_body, raise_endpoint_error, read_json_object, send_to_endpoint
 from .enums import Endpoints
 from .exceptions import (
@@ -26,23 +36,41 @@ from .exceptions import (
 from .tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
+    from jwskate import Jwk, JwkSet
+
+    from ._jose_settings import JoseSettings
     from .dpop import DPoPKey
 
 
 class TokenManagementEndpoints(ClientPart):
     """Revocation, introspection and UserInfo requests (a part of `OAuth2Client`)."""
 
+    if TYPE_CHECKING:  # provided by OAuth2Client
+        issuer: str | None
+        authorization_server_jwks: JwkSet
+        id_token_decryption_key: Jwk | None
+        jose: JoseSettings
+
+        @property
+        def client_secret(self) -> str | None: ...
+
+        def refresh_authorization_server_public_keys(self) -> JwkSet: ...
+
     # ---------------------------------------------------------------------------- userinfo, revocation, etc.
 
     def userinfo(self, access_token: BearerToken | str) -> Any:
         """Call the UserInfo endpoint with an access token and return its decoded JSON answer.
 
-        When the token carries an ID Token, the `sub` of the answer must be the ID Token's (OpenID Connect
-        Core §5.3.2): an answer about another user is refused.
+        With `jose.userinfo_signed_response_alg` (or `userinfo_encrypted_response_alg`), the answer must be a
+        JWT signed (or encrypted) that way, with the issuer as `iss` and the client_id in `aud` (OpenID Connect
+        Core §5.3.2); its claims are returned. When the token carries an ID Token, the `sub` of the answer must be
+        the ID Token's: an answer about another user is refused.
 
         Raises:
             requests.HTTPError: when the endpoint answers with an error status.
             InvalidUserinfoResponse: when the answer is not a JSON object.
+            InvalidJwtUserinfoResponse: when a signed or encrypted answer does not pass validation (`.reason`
+                tells which check failed).
             MismatchingUserinfoSubject: when its `sub` is not the `sub` of the token's ID Token.
             UnexpectedRedirect: when the endpoint answers with a redirect (never followed).
         """
@@ -68,15 +96,47 @@ class TokenManagementEndpoints(ClientPart):
         )
 
     def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
-        """Decode a UserInfo response: a JSON object.
+        """Decode a UserInfo response: a JSON object, or a JWT when the client expects one (`jose`).
 
         Raises:
             InvalidUserinfoResponse: when the body is not a JSON object.
+            InvalidJwtUserinfoResponse: when a JWT answer does not pass validation.
         """
+        settings = self.jose
+        if settings.jwt_userinfo:
+            try:
+                return verify_jwt_response(
+                    resp.content,
+                    kind=USERINFO_KIND,
+                    signed_alg=settings.userinfo_signed_response_alg,
+                    encrypted_alg=settings.userinfo_encrypted_response_alg,
+                    encrypted_enc=settings.userinfo_encrypted_response_enc,
+                    **self._jwt_response_keys(),
+                )
+            except JwtValidationError as exc:
+                raise InvalidJwtUserinfoResponse(resp, self, exc) from exc
         userinfo = read_json_object(resp)
         if userinfo is None:
+            if resp.headers.get("Content-Type", "").lower().startswith("application/jwt"):
+                raise InvalidUserinfoResponse(
+                    resp,
+                    self,
+                    "the UserInfo response is a JWT, but the client expects JSON: configure its "
+                    "`userinfo_signed_response_alg` (or `userinfo_encrypted_response_alg`) to verify it",
+                )
             raise InvalidUserinfoResponse(resp, self, "the UserInfo response is not a JSON object")
         return userinfo
+
+    def _jwt_response_keys(self) -> dict[str, Any]:
+        """What verifying a signed or encrypted answer takes from this client: who it is, whom it trusts, its keys."""
+        return {
+            "client_id": self.client_id,
+            "issuer": self.issuer,
+            "jwks": self.authorization_server_jwks,
+            "client_secret": self.client_secret,
+            "refresh_jwks": self.refresh_authorization_server_public_keys,
+            "decryption_keys": self.jose.decryption_keys or self.id_token_decryption_key,
+        }
 
     def on_userinfo_error(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Raise `requests.HTTPError` for a UserInfo error response."""
@@ -148,7 +208,14 @@ class TokenManagementEndpoints(ClientPart):
     ) -> Any:
         """Introspect a token (RFC 7662) and return the decoded answer.
 
+        With `jose.introspection_signed_response_alg`, the answer is asked for as a JWT (RFC 9701: `Accept:
+        application/token-introspection+jwt`); it must be signed (and encrypted, with
+        `introspection_encrypted_response_alg`) that way, typed `token-introspection+jwt`, with the issuer as
+        `iss`, the client_id in `aud` and an `iat`; its `token_introspection` claim is returned.
+
         Raises:
+            InvalidJwtIntrospectionResponse: when a JWT answer does not pass validation (`.reason` tells which
+                check failed).
             UnknownTokenType: with a `BearerToken` and a hint other than access_token or refresh_token.
             MissingRefreshToken: with the refresh_token hint and a `BearerToken` without one.
             IntrospectionError: when the AS answers with a standard error.
@@ -171,6 +238,11 @@ class TokenManagementEndpoints(ClientPart):
         data = {"token": str(token), **introspect_kwargs}
         if token_type_hint:
             data["token_type_hint"] = token_type_hint
+        requests_kwargs = dict(requests_kwargs or {})
+        if self.jose.jwt_introspection:
+            headers = dict(requests_kwargs.pop("headers", None) or {})
+            headers.setdefault("Accept", JWT_INTROSPECTION_MEDIA_TYPE)
+            requests_kwargs["headers"] = headers
         return send_to_endpoint(
             self,
             Endpoints.INTROSPECTION,
@@ -178,11 +250,30 @@ class TokenManagementEndpoints(ClientPart):
             data=data,
             on_success=self.parse_introspection_response,
             on_failure=self.on_introspection_error,
-            **(requests_kwargs or {}),
+            **requests_kwargs,
         )
 
     def parse_introspection_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
-        """Decode an introspection response (JSON, or the raw text when it is not JSON)."""
+        """Decode an introspection response (JSON, or the raw text when it is not JSON).
+
+        When the client expects JWT answers (`jose.introspection_signed_response_alg`), the answer is verified and
+        its `token_introspection` claim returned.
+
+        Raises:
+            InvalidJwtIntrospectionResponse: when a JWT answer does not pass validation.
+        """
+        settings = self.jose
+        if settings.jwt_introspection:
+            try:
+                return verify_introspection_jwt(
+                    response.content,
+                    signed_alg=settings.introspection_signed_response_alg,
+                    encrypted_alg=settings.introspection_encrypted_response_alg,
+                    encrypted_enc=settings.introspection_encrypted_response_enc,
+                    **self._jwt_response_keys(),
+                )
+            except JwtValidationError as exc:
+                raise InvalidJwtIntrospectionResponse(response, self, exc) from exc
         try:
             return json_body(response)
         except ValueError:

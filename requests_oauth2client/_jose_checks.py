@@ -189,6 +189,7 @@ def decrypt_jwe(
     """Decrypt a JWE whose `alg` (and `enc`, when given) must be the expected ones, and return its payload.
 
     The key is the one with the JWE `kid` when there is one; otherwise each private key suited to `alg` is tried.
+    A single key (not a key set) is used whatever its `kid`.
     """
     jwe_alg = jwe.headers.get("alg")
     if jwe_alg in REFUSED_KEY_MANAGEMENT_ALGS or jwe_alg != alg or alg in REFUSED_KEY_MANAGEMENT_ALGS:

@@ -25,6 +25,7 @@ from requests_oauth2client._authorization_urls import (
     claim_value,
     param_value,
     parse_callback,
+    request_encryption_key,
     signed_request_claims,
     to_jwk,
     to_jwk_set,
@@ -529,31 +530,36 @@ class AuthorizationRequest(UriRequest):
     def sign_and_encrypt_request_jwt(
         self,
         sign_jwk: Jwk | Mapping[str, Any],
-        enc_jwk: Jwk | Mapping[str, Any],
+        enc_jwk: Jwk | JwkSet | Mapping[str, Any] | None = None,
         sign_alg: str | None = None,
         enc_alg: str | None = None,
         enc: str = "A128CBC-HS256",
         lifetime: int | None = None,
     ) -> JweCompact:
-        """Sign this request as a request object (same claims as `sign_request_jwt`), then encrypt it.
+        """Sign this request as a request object (same claims as `sign_request_jwt`), then encrypt it (RFC 9101 §6.1).
 
         Args:
             sign_jwk: the client private signing key.
-            enc_jwk: the Authorization Server public encryption key.
+            enc_jwk: the Authorization Server public encryption key, or its JWKS (the key for `enc_alg` is chosen
+                in it: `use` absent or `enc`, `alg` absent or `enc_alg`); None for `authorization_server_jwks`.
             sign_alg: the signature alg, if the signing key has none.
-            enc_alg: the key management alg, if the encryption key has none.
+            enc_alg: the key management alg, if the encryption key has none (needed to choose in a JWKS).
             enc: the content encryption alg.
             lifetime: the lifetime of the request object in seconds (60 by default).
 
         Returns:
             the encrypted request object.
+
+        Raises:
+            ValueError: when there is no encryption key, or no single key of the JWKS suits `enc_alg`.
         """
-        return self.sign_request_jwt(sign_jwk, sign_alg, lifetime).encrypt(enc_jwk, enc=enc, alg=enc_alg)
+        key = request_encryption_key(enc_jwk, enc_alg, self.authorization_server_jwks)
+        return self.sign_request_jwt(sign_jwk, sign_alg, lifetime).encrypt(key, enc=enc, alg=enc_alg)
 
     def sign_and_encrypt(
         self,
         sign_jwk: Jwk | Mapping[str, Any],
-        enc_jwk: Jwk | Mapping[str, Any],
+        enc_jwk: Jwk | JwkSet | Mapping[str, Any] | None = None,
         sign_alg: str | None = None,
         enc_alg: str | None = None,
         enc: str = "A128CBC-HS256",
@@ -563,11 +569,12 @@ class AuthorizationRequest(UriRequest):
 
         Same arguments as `sign_and_encrypt_request_jwt`.
         """
+        key = request_encryption_key(enc_jwk, enc_alg, self.authorization_server_jwks)
         signed = self.sign_request_jwt(sign_jwk, sign_alg, lifetime)
         return RequestParameterAuthorizationRequest(
             self.authorization_endpoint,
             self.client_id,
-            signed.encrypt(enc_jwk, enc=enc, alg=enc_alg),
+            signed.encrypt(key, enc=enc, alg=enc_alg),
             expires_at=signed.expires_at,
             dpop_key=self.dpop_key,
         )

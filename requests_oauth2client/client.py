@@ -21,6 +21,7 @@ from ._client_logout import LogoutEndpoints
 from ._client_token_management import TokenManagementEndpoints
 from ._expires_in import expires_at_after
 from ._jose_settings import JoseSettings, jose_settings
+from ._jwt_responses import InvalidJwtIntrospectionResponse, InvalidJwtResponse, InvalidJwtUserinfoResponse
 from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
 from ._token_response import check_token_response
 from ._token_types import get_token_type, token_value
@@ -73,6 +74,9 @@ __all__ = [
     "InvalidDiscoveryDocument",
     "InvalidEndpointUri",
     "InvalidIssuer",
+    "InvalidJwtIntrospectionResponse",
+    "InvalidJwtResponse",
+    "InvalidJwtUserinfoResponse",
     "InvalidParam",
     "InvalidScopeParam",
     "JoseSettings",
