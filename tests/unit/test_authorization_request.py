@@ -1046,6 +1046,27 @@ def test_sign_and_encrypt(client_key: Jwk) -> None:  # §18.41
     assert params_of(signed.uri)["request"] == [str(signed.request)]
 
 
+def test_sign_and_encrypt_to_the_as_key_chosen_in_its_jwks(client_key: Jwk) -> None:  # RFC 9101 §6.1
+    rsa = Jwk.generate(alg="RSA-OAEP-256", kid="as-rsa")
+    ec = Jwk.generate(alg="ECDH-ES", crv="P-256", kid="as-ec")
+    as_jwks = JwkSet(keys=[Jwk.generate(alg="ES256", kid="as-sig").public_jwk(), rsa.public_jwk(), ec.public_jwk()])
+    azr = make(issuer=ISSUER, authorization_server_jwks=as_jwks)
+    # the request's own AS keys, by default; or a JWKS given as a dict
+    for jwks in (None, as_jwks.to_dict()):
+        jwe = azr.sign_and_encrypt_request_jwt(client_key, jwks, enc_alg="ECDH-ES", enc="A256GCM")
+        assert (jwe.alg, jwe.enc, jwe.kid) == ("ECDH-ES", "A256GCM", "as-ec")
+        assert Jwt.decrypt_nested_jwt(jwe, ec).claims["state"] == azr.state
+    signed = azr.sign_and_encrypt(client_key, enc_alg="RSA-OAEP-256")
+    assert signed.request.kid == "as-rsa"  # type: ignore[union-attr]
+    assert Jwt.decrypt_nested_jwt(signed.request, rsa).verify_signature(client_key.public_jwk())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="enc_alg"):  # which key?
+        azr.sign_and_encrypt(client_key)
+    with pytest.raises(ValueError, match="RSA-OAEP"):  # no key of that alg
+        azr.sign_and_encrypt(client_key, enc_alg="RSA-OAEP")
+    with pytest.raises(ValueError, match="no encryption key"):
+        make(issuer=ISSUER).sign_and_encrypt(client_key, enc_alg="ECDH-ES")
+
+
 def test_request_parameter_from_str(client_key: Jwk) -> None:
     jwt = make().sign_request_jwt(client_key)
     rpar = RequestParameterAuthorizationRequest(ENDPOINT, CLIENT_ID, str(jwt), expires_in=60, foo="bar")

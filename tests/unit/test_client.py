@@ -852,6 +852,45 @@ def test_pushed_authorization_request(client: OAuth2Client, requests_mock: reque
         client.pushed_authorization_request(azr)
 
 
+def test_sign_authorization_request_encrypts_as_configured(requests_mock: requests_mock.Mocker) -> None:
+    signing = Jwk.generate(alg="ES256", kid="client-sig")
+    as_enc = Jwk.generate(alg="RSA-OAEP-256", kid="as-enc")
+    as_jwks = JwkSet(keys=[Jwk.generate(alg="RS256", kid="as-sig").public_jwk(), as_enc.public_jwk()])
+    settings: dict[str, Any] = {
+        "authorization_endpoint": AUTHZ,
+        "pushed_authorization_request_endpoint": PAR,
+        "redirect_uri": "https://app.example.com/cb",
+        "issuer": AS,
+        "authorization_server_jwks": as_jwks,
+    }
+    client = OAuth2Client(
+        TOKEN,
+        PrivateKeyJwt(CLIENT_ID, signing),
+        request_object_encryption_alg="RSA-OAEP-256",
+        request_object_encryption_enc="A256GCM",
+        **settings,
+    )
+    azr = client.authorization_request(scope="openid")
+    request = client.sign_authorization_request(azr)
+    assert isinstance(request.request, JweCompact)
+    assert (request.request.alg, request.request.enc, request.request.kid) == ("RSA-OAEP-256", "A256GCM", "as-enc")
+    inner = Jwt.decrypt_nested_jwt(request.request, as_enc)
+    assert inner.verify_signature(signing.public_jwk(), alg="ES256")  # signed with the private_key_jwt key
+    assert (inner.claims["iss"], inner.claims["aud"], inner.claims["nonce"]) == (CLIENT_ID, AS, azr.nonce)
+    # pushed as is (RFC 9126 §3)
+    requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
+    assert client.pushed_authorization_request(request).request_uri == "urn:x"
+    assert form(requests_mock.last_request)["request"] == [str(request.request)]
+    # without encryption settings: signed only; without a signing key: refused
+    plain = OAuth2Client(TOKEN, PrivateKeyJwt(CLIENT_ID, signing), **settings)
+    assert isinstance(plain.sign_authorization_request(azr).request, SignedJwt)
+    other_key = Jwk.generate(alg="ES256")
+    signed = OAuth2Client(TOKEN, (CLIENT_ID, SECRET), **settings).sign_authorization_request(azr, other_key)
+    assert signed.request.verify_signature(other_key.public_jwk(), alg="ES256")  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="signing key"):
+        OAuth2Client(TOKEN, (CLIENT_ID, SECRET), **settings).sign_authorization_request(azr)
+
+
 @pytest.mark.parametrize("expires_in", ["missing", None, -1, "soon", 2**31, True])
 @pytest.mark.parametrize("endpoint", ["device", "ciba", "par"])
 def test_required_expires_in_is_checked(
