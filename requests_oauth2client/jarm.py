@@ -3,7 +3,8 @@
 With `response_mode=jwt` (or `query.jwt`, `fragment.jwt`, `form_post.jwt`), the Authorization Server sends a
 single `response` parameter: a JWT, signed and possibly encrypted, whose claims are the authorization response
 parameters plus `iss`, `aud` and `exp`. `verify_jarm_response` checks it and returns those parameters.
-It is pure: the keys are given by the caller.
+It is pure: the keys are given by the caller. Decryption, headers, key selection and signature follow the rules
+shared by every JWT of the AS (`_jose_checks`), with one more: only asymmetric signature algs are accepted.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
+from jwskate import JweCompact, Jwk, JwkSet, SignedJwt
 
+from requests_oauth2client._jose_checks import (
+    ASYMMETRIC_ALGS,
+    check_signature_headers,
+    decrypt_jwe,
+    parse_jws_or_jwe,
+    parse_signed_jwt,
+    verify_signature,
+)
 from requests_oauth2client.exceptions import InvalidAuthResponse
 
 __all__ = ["JARM_RESPONSE_MODES", "InvalidJarmResponse", "verify_jarm_response"]
@@ -22,7 +31,6 @@ __all__ = ["JARM_RESPONSE_MODES", "InvalidJarmResponse", "verify_jarm_response"]
 JARM_RESPONSE_MODES = frozenset({"jwt", "query.jwt", "fragment.jwt", "form_post.jwt"})
 """The `response_mode` values that ask for a JWT Secured Authorization Response."""
 
-_REFUSED_KEY_MANAGEMENT_ALGS = frozenset({"RSA1_5"})
 _JARM_ONLY_CLAIMS = frozenset({"aud", "exp"})
 
 
@@ -49,38 +57,63 @@ def _to_param(value: object) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _decrypt(response: str, decryption_key: Jwk | None) -> SignedJwt:
+class _JarmFailures:
+    """The `InvalidJarmResponse` of each failed JOSE step (see `_jose_checks.JoseFailures`)."""
+
+    def __init__(self, response: str) -> None:
+        self.response = response
+
+    def unverifiable(self, message: str, token: object) -> Exception:
+        return _refuse(f"the JARM response cannot be verified: {message}", self.response)
+
+    def unexpected_encryption(self, token: object) -> Exception:  # pragma: no cover - JARM accepts both
+        return _refuse("the JARM response is encrypted", self.response)
+
+    def missing_encryption(self, token: object) -> Exception:  # pragma: no cover - JARM accepts both
+        return _refuse("the JARM response is not encrypted", self.response)
+
+    def unsupported_encryption(self, received: object, expected: object, token: object) -> Exception:
+        return _refuse(f"the JARM response uses the refused key management alg '{received}'", self.response)
+
+    def decryption_failed(self, message: str, token: object) -> Exception:
+        return _refuse("the JARM response cannot be decrypted into a signed JWT", self.response)
+
+    def invalid_header(self, header: str, received: object, expected: object, token: object) -> Exception:
+        return _refuse(f"the JARM response has an invalid `{header}` header", self.response)
+
+    def unsupported_alg(self, alg: object, token: object) -> Exception:
+        return _refuse(f"the JARM response uses the unsupported signature alg '{alg}'", self.response)
+
+    def mismatching_alg(self, received: str, expected: str, token: object) -> Exception:
+        return _refuse(f"the JARM response is signed with '{received}' instead of '{expected}'", self.response)
+
+    def key_not_found(self, message: str, kid: str | None, token: object) -> Exception:
+        return _refuse(f"no Authorization Server key can verify the JARM response signature ({message})", self.response)
+
+    def invalid_signature(self, token: object) -> Exception:
+        return _refuse("the JARM response signature is invalid", self.response)
+
+
+def _decrypt(jwe: JweCompact, decryption_key: Jwk | None, failures: _JarmFailures) -> SignedJwt:
     if decryption_key is None:
-        raise _refuse("the JARM response is encrypted, and no decryption key is configured", response)
+        raise _refuse("the JARM response is encrypted, and no decryption key is configured", failures.response)
+    key_alg = jwe.headers.get("alg")
+    if not isinstance(key_alg, str):
+        raise _refuse("the JARM response is not a valid JWE", failures.response)
+    payload = decrypt_jwe(jwe, alg=key_alg, enc=None, keys=decryption_key, failures=failures)
     try:
-        jwe = Jwt(response)
-        key_alg = jwe.headers.get("alg")
-    except Exception as exc:  # jwskate raises several exception types for malformed input
-        raise _refuse("the JARM response is not a valid JWE", response) from exc
-    if key_alg in _REFUSED_KEY_MANAGEMENT_ALGS:
-        raise _refuse(f"the JARM response uses the refused key management alg '{key_alg}'", response)
-    try:
-        return Jwt.decrypt_nested_jwt(response, decryption_key)
-    except Exception as exc:
-        raise _refuse("the JARM response cannot be decrypted into a signed JWT", response) from exc
+        return parse_signed_jwt(payload)
+    except ValueError as exc:
+        raise failures.decryption_failed("not a signed JWT", jwe) from exc
 
 
-def _verify_signature(jwt: SignedJwt, jwks: JwkSet, response: str, alg: str | None) -> None:
+def _verify_signature(jwt: SignedJwt, jwks: JwkSet, alg: str | None, failures: _JarmFailures) -> None:
     header_alg = jwt.headers.get("alg")
-    kid = jwt.headers.get("kid")
-    if kid is not None and not isinstance(kid, str):
-        raise _refuse("the JARM response has an invalid `kid` header", response)
-    if not isinstance(header_alg, str) or header_alg not in SignatureAlgs.ALL_ASYMMETRIC:
+    if not isinstance(header_alg, str) or header_alg not in ASYMMETRIC_ALGS:
         # `none` and HMAC algs are refused: only the AS public keys can authenticate the response.
-        raise _refuse(f"the JARM response uses the unsupported signature alg '{header_alg}'", response)
-    if alg is not None and header_alg != alg:
-        raise _refuse(f"the JARM response is signed with '{header_alg}' instead of '{alg}'", response)
-    try:
-        verified = jwks.verify(jwt.signed_part, jwt.signature, alg=header_alg, kid=kid)
-    except Exception as exc:  # unknown kid, key not usable with this alg...
-        raise _refuse("no Authorization Server key can verify the JARM response signature", response) from exc
-    if not verified:
-        raise _refuse("the JARM response signature is invalid", response)
+        raise failures.unsupported_alg(header_alg, jwt)
+    expected_alg = check_signature_headers(jwt, alg or header_alg, failures)
+    verify_signature(jwt, expected_alg, jwks, None, None, failures)
 
 
 def _check_claims(
@@ -141,22 +174,20 @@ def verify_jarm_response(
     """
     if not isinstance(response, str):
         raise _refuse("the JARM response is not a string", str(response))
-    dots = response.count(".")
-    if dots == 4:
-        jwt = _decrypt(response, decryption_key)
-    elif dots == 2:
-        try:
-            jwt = SignedJwt(response)
-        except Exception as exc:
-            raise _refuse("the JARM response is not a valid JWT", response) from exc
+    failures = _JarmFailures(response)
+    parsed = parse_jws_or_jwe(response)
+    if isinstance(parsed, JweCompact):
+        jwt = _decrypt(parsed, decryption_key, failures)
+    elif parsed is not None:
+        jwt = parsed
+    elif response.count(".") == 4:
+        raise _refuse("the JARM response is not a valid JWE", response)
     else:
-        raise _refuse("the JARM response is not a JWT", response)
+        raise _refuse("the JARM response is not a valid JWT (a JWS whose claims are a JSON object)", response)
     if not jwks:
         raise _refuse("no Authorization Server keys are known to verify the JARM response", response)
-    _verify_signature(jwt, jwks, response, alg)
+    _verify_signature(jwt, jwks, alg, failures)
     claims = jwt.claims
-    if not isinstance(claims, Mapping):
-        raise _refuse("the JARM response claims are not a JSON object", response)
     _check_claims(
         claims,
         issuer=issuer,
