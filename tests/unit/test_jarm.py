@@ -78,6 +78,15 @@ def test_key_without_kid_in_single_key_set() -> None:
     assert verify(str(token), JwkSet(keys=[key.public_jwk()]))["state"] == "the-state"
 
 
+def test_key_without_kid_and_several_suitable_keys_is_refused() -> None:
+    # as for ID Tokens: a token without kid may not pick whichever key of the JWKS verifies it
+    key = Jwk.generate(alg="ES256")
+    token = Jwt.sign(claims(), key)
+    jwks = JwkSet(keys=[Jwk.generate(alg="ES256", kid="other").public_jwk(), key.public_jwk()])
+    with pytest.raises(InvalidJarmResponse, match="several keys"):
+        verify(str(token), jwks)
+
+
 def test_exception_is_an_invalid_auth_response(as_key: Jwk, as_jwks: JwkSet) -> None:
     token = str(Jwt.sign(claims(iss="https://evil.example.com"), as_key))
     with pytest.raises(InvalidJarmResponse) as exc_info:
