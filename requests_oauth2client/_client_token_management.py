@@ -16,6 +16,7 @@ from ._client_part import ClientPart
 from ._jwt_errors import JwtValidationError
 from ._jwt_responses import (
     JWT_INTROSPECTION_MEDIA_TYPE,
+    JWT_MEDIA_TYPE,
     USERINFO_KIND,
     InvalidJwtIntrospectionResponse,
     InvalidJwtUserinfoResponse,
@@ -61,10 +62,10 @@ class TokenManagementEndpoints(ClientPart):
     def userinfo(self, access_token: BearerToken | str) -> Any:
         """Call the UserInfo endpoint with an access token and return its decoded JSON answer.
 
-        With `jose.userinfo_signed_response_alg` (or `userinfo_encrypted_response_alg`), the answer must be a
-        JWT signed (or encrypted) that way, with the issuer as `iss` and the client_id in `aud` (OpenID Connect
-        Core §5.3.2); its claims are returned. When the token carries an ID Token, the `sub` of the answer must be
-        the ID Token's: an answer about another user is refused.
+        With `jose.userinfo_signed_response_alg` (or `userinfo_encrypted_response_alg`), the answer is asked for
+        as `application/jwt`, and must be a JWT signed (or encrypted) that way, with the issuer as `iss` and the
+        client_id in `aud` (OpenID Connect Core §5.3.2); its claims are returned. When the token carries an ID
+        Token, the `sub` of the answer must be the ID Token's: an answer about another user is refused.
 
         Raises:
             requests.HTTPError: when the endpoint answers with an error status.
@@ -93,6 +94,7 @@ class TokenManagementEndpoints(ClientPart):
             auth=access_token,
             on_success=on_success,
             on_failure=self.on_userinfo_error,
+            headers={"Accept": JWT_MEDIA_TYPE} if self.jose.jwt_userinfo else None,
         )
 
     def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:

@@ -58,6 +58,7 @@ __all__ = [
     "INTROSPECTION_KIND",
     "JWT_INTROSPECTION_MEDIA_TYPE",
     "JWT_INTROSPECTION_TYP",
+    "JWT_MEDIA_TYPE",
     "USERINFO_KIND",
     "InvalidJwtIntrospectionResponse",
     "InvalidJwtResponse",
@@ -70,6 +71,8 @@ USERINFO_KIND = "UserInfo response"
 INTROSPECTION_KIND = "introspection response"
 JWT_INTROSPECTION_TYP = "token-introspection+jwt"
 """The `typ` of JWT introspection responses (RFC 9701 §5)."""
+JWT_MEDIA_TYPE = "application/jwt"
+"""The media type of signed or encrypted UserInfo responses (OpenID Connect Core §5.3.2)."""
 JWT_INTROSPECTION_MEDIA_TYPE = "application/token-introspection+jwt"
 """The media type a client asks for (`Accept`) to get a JWT introspection response (RFC 9701 §4)."""
 

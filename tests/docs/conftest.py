@@ -16,6 +16,7 @@ The documentation examples (README.md and docs/**/*.md) talk to an Authorization
       https://as.example.com/device_authorization               device authorization (RFC 8628)
       https://as.example.com/bc-authorize                       CIBA backchannel authentication
       https://as.example.com/par                                pushed authorization requests (RFC 9126)
+      https://as.example.com/logout                             RP-initiated logout (see "browser" below)
       https://api.example.com/...                               an API echoing each request as JSON
 
   Read the docstring of `tests/docs/fake_as.py` for what each endpoint checks and answers.
@@ -29,7 +30,8 @@ The documentation examples (README.md and docs/**/*.md) talk to an Authorization
 
   runs end to end. `fake_as.authorize(url)` does the same explicitly in tests. When the redirect URI is on
   `http://127.0.0.1:` (the listener of `OAuth2Client.login_with_browser()`), the browser also brings the redirect
-  there, so that native-app examples run too.
+  there, so that native-app examples run too. An RP-initiated logout URL (`end_session_endpoint`) is played the
+  same way: `input()` then returns the `post_logout_redirect_uri`.
 
 - `time.sleep` is patched to record the requested durations (in the `sleeps` list fixture) without waiting, so
   polling examples (device authorization, CIBA) run instantly.
@@ -101,11 +103,15 @@ def make_fake_as(
 
     def browser_open(url: str, *args: Any, **kwargs: Any) -> bool:
         for server in reversed(servers):
-            if url.split("?", maxsplit=1)[0] == server.endpoints.get("authorization_endpoint"):
+            endpoint = url.split("?", maxsplit=1)[0]
+            if endpoint == server.endpoints.get("authorization_endpoint"):
                 callback = server.authorize(url)
                 callbacks.append(callback)
                 if callback.startswith(LOOPBACK):  # a native app listens there (`login_with_browser`)
                     deliver(callback)
+                return True
+            if endpoint == server.endpoints.get("end_session_endpoint"):
+                callbacks.append(server.end_session(url))
                 return True
         raise AssertionError(f"webbrowser.open() called with an unexpected URL: {url}")
 

@@ -27,6 +27,7 @@ Endpoints (relative to the issuer, override with `paths=`, or serve a real provi
 | `device_authorization_endpoint`          | `/device_authorization`  | POST     |
 | `backchannel_authentication_endpoint`    | `/bc-authorize`          | POST     |
 | `pushed_authorization_request_endpoint`  | `/par`                   | POST     |
+| `end_session_endpoint`                   | `/logout`                | (browser, see `end_session()`) |
 
 Behaviour:
 
@@ -49,6 +50,14 @@ Behaviour:
   (RFC 9207, when the metadata has `authorization_response_iss_parameter_supported`), or a JARM `response` JWT
   when `response_mode` ends with `jwt`. `authorize(uri, error="...")`
   returns an error redirect instead. The last redirect URL is kept in `last_callback`.
+- Request objects (`request`, by value or pushed) may be encrypted to the AS encryption key (`ECDH-ES`, `use: enc`,
+  in its JWKS).
+- UserInfo answers a signed JWT (`application/jwt`: `iss`, `aud`, RS256) when asked for with `Accept:
+  application/jwt`; introspection answers an RFC 9701 JWT (`typ: token-introspection+jwt`, `iss`, `aud`, `iat`,
+  `token_introspection`) when asked for with `Accept: application/token-introspection+jwt`.
+- `end_session(uri)` plays the user's browser at the `end_session_endpoint` (RP-initiated logout): the user is
+  logged out (`logged_out` records the request parameters) and sent back to `post_logout_redirect_uri` with its
+  `state`.
 - The API at `api_url` (`https://api.example.com/`) is an orders API that answers like a real one (see
   `tests/docs/fake_api.py`), and requires an access token of this AS (`check_access_token`).
 - `install_echo_api(mocker, base_url)` serves, instead, an API that answers any method with JSON describing the
@@ -87,6 +96,7 @@ DEFAULT_PATHS: dict[str, str] = {
     "device_authorization_endpoint": "/device_authorization",
     "backchannel_authentication_endpoint": "/bc-authorize",
     "pushed_authorization_request_endpoint": "/par",
+    "end_session_endpoint": "/logout",
     "jwks_uri": "/jwks",
 }
 USER = {"sub": "user123", "name": "Jane Doe", "email": "jane@example.com", "email_verified": True}
@@ -99,6 +109,7 @@ GRANT_CIBA = "urn:openid:params:grant-type:ciba"
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 _SIGNING_KEY: Jwk | None = None
+_ENCRYPTION_KEY = Jwk.generate(alg="ECDH-ES", crv="P-256", kid="fake-as-enc-1").with_usage_parameters()
 
 
 def _signing_key() -> Jwk:
@@ -191,6 +202,8 @@ class FakeAuthorizationServer:
         self.revoked: set[str] = set()
         self.used: set[str] = set()  # codes and refresh tokens already used: refused even when lenient
         self.last_callback: str | None = None
+        self.logged_out: list[dict[str, str]] = []
+        self.encryption_key = _ENCRYPTION_KEY
 
     # ----------------------------------------------------------------------------------------------- metadata
 
@@ -242,7 +255,7 @@ class FakeAuthorizationServer:
     @property
     def public_jwks(self) -> dict[str, Any]:
         """The public keys of the AS, as a JWKS dict."""
-        return JwkSet(keys=[self.signing_key.public_jwk()]).to_dict()
+        return JwkSet(keys=[self.signing_key.public_jwk(), self.encryption_key.public_jwk()]).to_dict()
 
     # ------------------------------------------------------------------------------------------------ install
 
@@ -300,6 +313,8 @@ class FakeAuthorizationServer:
             context.headers.update(headers)
             if body is None:
                 return ""
+            if isinstance(body, str):  # a JWT, with its own Content-Type
+                return body
             context.headers.setdefault("Content-Type", "application/json")
             return json.dumps(body)
 
@@ -602,6 +617,12 @@ class FakeAuthorizationServer:
             body["scope"] = info["scope"]
         if info.get("jkt"):
             body["cnf"] = {"jkt": info["jkt"]}
+        media_type = "application/token-introspection+jwt"
+        if media_type in request.headers.get("Accept", ""):  # RFC 9701
+            client_id = self._authenticate_client(request, form, self.endpoints["introspection_endpoint"])
+            claims = {"iss": self.issuer, "aud": client_id, "iat": int(time.time()), "token_introspection": body}
+            jwt = Jwt.sign(claims, self.signing_key, alg="RS256", typ="token-introspection+jwt")
+            return 200, str(jwt), {"Content-Type": media_type}
         return 200, body, {}
 
     def check_access_token(self, request: Any, url: str) -> str:
@@ -625,6 +646,11 @@ class FakeAuthorizationServer:
 
     def _userinfo(self, request: Any) -> tuple[int, Any, dict[str, str]]:
         self.check_access_token(request, self.endpoints["userinfo_endpoint"])
+        if "application/jwt" in request.headers.get("Accept", ""):  # OpenID Connect Core §5.3.2
+            token = request.headers["Authorization"].partition(" ")[2]
+            client_id = self.access_tokens.get(token, {}).get("client_id", "unknown")
+            jwt = Jwt.sign({**USER, "iss": self.issuer, "aud": client_id}, self.signing_key, alg="RS256")
+            return 200, str(jwt), {"Content-Type": "application/jwt"}
         return 200, dict(USER), {}
 
     def _device_authorization(self, request: Any) -> tuple[int, Any, dict[str, str]]:
@@ -716,11 +742,11 @@ class FakeAuthorizationServer:
             if pushed is None or pushed["client_id"] != params.get("client_id"):
                 raise AssertionError("unknown request_uri, or used by another client")
             params = pushed
-        elif "request" in params:
+        if "request" in params:
             request_object = Jwt(params["request"])
             if not isinstance(request_object, SignedJwt):
-                # encrypted request object: decrypt with the AS key
-                request_object = request_object.decrypt_jwt(self.signing_key)  # type: ignore[attr-defined]
+                # encrypted request object (RFC 9101 §6.1): decrypt with the AS encryption key
+                request_object = request_object.decrypt_jwt(self.encryption_key)  # type: ignore[attr-defined]
             if request_object.headers.get("typ") != "oauth-authz-req+jwt":
                 raise AssertionError("a request object must have typ=oauth-authz-req+jwt")
             claims = request_object.claims
@@ -760,6 +786,31 @@ class FakeAuthorizationServer:
             response = {"response": str(Jwt.sign(claims, self.signing_key, alg="RS256"))}
         separator = "&" if "?" in params["redirect_uri"] else "?"
         self.last_callback = params["redirect_uri"] + separator + urlencode(response)
+        return self.last_callback
+
+    def end_session(self, uri: str) -> str:
+        """Play the user's browser at the `end_session_endpoint` (RP-initiated logout): log out, then go back.
+
+        Returns:
+            the `post_logout_redirect_uri` (with `state`), or the AS's own "logged out" page without one.
+        """
+        endpoint, _, query = uri.partition("?")
+        if endpoint != self.endpoints.get("end_session_endpoint"):
+            raise AssertionError(f"{endpoint} is not the end_session_endpoint of {self.issuer}")
+        params = {name: values[-1] for name, values in parse_qs(query).items()}
+        if "post_logout_redirect_uri" in params and not ("id_token_hint" in params or "client_id" in params):
+            raise AssertionError("a post_logout_redirect_uri needs an id_token_hint or a client_id")
+        if "id_token_hint" in params and not SignedJwt(params["id_token_hint"]).verify_signature(
+            self.signing_key.public_jwk(), alg="RS256"
+        ):
+            raise AssertionError("the id_token_hint was not issued by this AS")
+        self.logged_out.append(params)
+        redirect_uri = params.get("post_logout_redirect_uri")
+        if redirect_uri is None:
+            return self.base_url + "/logged-out"
+        response = {"state": params["state"]} if "state" in params else {}
+        separator = "&" if "?" in redirect_uri else "?"
+        self.last_callback = redirect_uri + (separator + urlencode(response) if response else "")
         return self.last_callback
 
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 from jwskate import Jwk, Jwt
+from jwskate.jwa.base import MismatchingAuthTag
 
 from tests.docs.fake_as import FakeAuthorizationServer
 
@@ -136,3 +137,51 @@ def test_dpop_proofs_are_verified(fake_as: FakeAuthorizationServer) -> None:
     api = "https://api.example.com/orders"
     at = ok.json()["access_token"]
     assert requests.get(api, headers={"Authorization": f"DPoP {at}"}).status_code == 401
+
+
+def test_jwt_userinfo_and_introspection_on_request(fake_as: FakeAuthorizationServer) -> None:
+    at = requests.post(TOKEN, data={"grant_type": "client_credentials", **CREDS}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {at}"}
+    assert requests.get("https://as.example.com/userinfo", headers=auth).json()["sub"]  # JSON by default
+    answer = requests.get("https://as.example.com/userinfo", headers={**auth, "Accept": "application/jwt"})
+    assert answer.headers["Content-Type"] == "application/jwt"
+    jwt = Jwt(answer.text)
+    assert jwt.verify_signature(fake_as.signing_key.public_jwk(), alg="RS256")  # type: ignore[union-attr]
+    assert (jwt.claims["iss"], jwt.claims["aud"]) == ("https://as.example.com", "c")  # type: ignore[union-attr]
+    media_type = "application/token-introspection+jwt"
+    answer = requests.post(
+        "https://as.example.com/introspect", data={"token": at, **CREDS}, headers={"Accept": media_type}
+    )
+    assert answer.headers["Content-Type"] == media_type
+    jwt = Jwt(answer.text)
+    assert jwt.typ == "token-introspection+jwt"  # type: ignore[union-attr]
+    assert jwt.claims["aud"] == "c"  # type: ignore[union-attr]
+    assert jwt.claims["token_introspection"]["active"] is True  # type: ignore[union-attr]
+
+
+def test_encrypted_request_object(fake_as: FakeAuthorizationServer) -> None:
+    claims = {"iss": "c", "client_id": "c", "redirect_uri": "https://app/cb", "response_type": "code", "state": "x"}
+    signed = Jwt.sign(claims, Jwk.generate(alg="ES256"), typ="oauth-authz-req+jwt")
+    enc_key = next(Jwk(k) for k in fake_as.public_jwks["keys"] if k.get("use") == "enc")
+    request = str(signed.encrypt(enc_key, enc="A256GCM"))
+    callback = fake_as.authorize(
+        "https://as.example.com/authorize?" + urlencode({"client_id": "c", "request": request})
+    )
+    assert parse_qs(urlsplit(callback).query)["state"] == ["x"]
+    other = str(signed.encrypt(Jwk.generate(alg="ECDH-ES", crv="P-256").public_jwk(), enc="A256GCM"))
+    with pytest.raises(MismatchingAuthTag):  # encrypted to another key: the AS cannot decrypt it
+        fake_as.authorize("https://as.example.com/authorize?" + urlencode({"client_id": "c", "request": other}))
+
+
+def test_end_session(fake_as: FakeAuthorizationServer) -> None:
+    back = fake_as.end_session(
+        "https://as.example.com/logout?"
+        + urlencode({"client_id": "c", "post_logout_redirect_uri": "https://app/out", "state": "s"})
+    )
+    assert back == "https://app/out?state=s"
+    assert fake_as.logged_out == [{"client_id": "c", "post_logout_redirect_uri": "https://app/out", "state": "s"}]
+    with pytest.raises(AssertionError, match="id_token_hint or a client_id"):
+        fake_as.end_session("https://as.example.com/logout?post_logout_redirect_uri=https%3A%2F%2Fapp%2Fout")
+    forged = Jwt.sign({"sub": "x"}, Jwk.generate(alg="RS256"))
+    with pytest.raises(AssertionError, match="not issued by this AS"):
+        fake_as.end_session("https://as.example.com/logout?" + urlencode({"id_token_hint": str(forged)}))

@@ -723,7 +723,7 @@ def test_discovery(http_mock: requests_mock.Mocker, make_fake_as: Callable[..., 
     )
     assert oauth2client.token_endpoint == "https://url.to.the.as/token"
     assert http_mock.last_request.url == "https://url.to.the.as/jwks"
-    assert len(oauth2client.authorization_server_jwks) == 1
+    assert len(oauth2client.authorization_server_jwks) == 2  # a signing key and an encryption key
 
     # the issuer from the retrieved document must match the issuer given
     http_mock.get("https://other.as.example/.well-known/openid-configuration", json=server.discovery_document)

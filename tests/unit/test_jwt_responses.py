@@ -348,6 +348,7 @@ def test_client_userinfo_jwt(as_key: jwskate.Jwk, jwks: jwskate.JwkSet, requests
     claims = userinfo_claims(iat=None)
     requests_mock.post(USERINFO_URL, text=sign(claims, as_key), headers={"Content-Type": "application/jwt"})
     assert client(jwks, userinfo_signed_response_alg="ES256").userinfo("at") == claims
+    assert requests_mock.last_request.headers["Accept"] == "application/jwt"
     # JSON where a JWT is expected: refused (no downgrade)
     requests_mock.post(USERINFO_URL, json=claims)
     with pytest.raises(InvalidJwtUserinfoResponse) as exc_info:
