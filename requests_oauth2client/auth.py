@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import requests
 from attrs import define, field, setters
 
-from requests_oauth2client._origins import forget_credentials_before_leaving as forget_if_leaving
-from requests_oauth2client._origins import origin_of, resend_on_same_connection, response_origin
+from requests_oauth2client._http.origins import forget_credentials_before_leaving as forget_if_leaving
+from requests_oauth2client._http.origins import origin_of, resend_on_same_connection, response_origin
 from requests_oauth2client.authorization_request import AuthorizationResponse
 from requests_oauth2client.exceptions import InvalidGrant
 from requests_oauth2client.tokens import BearerToken

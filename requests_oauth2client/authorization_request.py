@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeAlias
 from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
-from requests_oauth2client._authorization_response import AuthorizationResponse
-from requests_oauth2client._authorization_urls import (
+from requests_oauth2client._protocol.authorization_response import AuthorizationResponse
+from requests_oauth2client._protocol.authorization_urls import (
     ParamValue,
     RequestParameterAuthorizationRequest,
     RequestUriParameterAuthorizationRequest,

@@ -1,6 +1,6 @@
 """`OAuth2Client`: the configuration of an OAuth 2.x / OpenID Connect client, and one method per grant.
 
-Sending requests and mapping errors happens in `_transport`; checks of responses are pure functions in
+Sending requests and mapping errors happens in `_http.transport`; checks of responses are pure functions in
 other modules. This class assembles parameters and holds the configuration.
 """
 
@@ -14,29 +14,33 @@ import requests
 from attrs import field, frozen
 from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
 
-from ._client_authorization import AuthorizationEndpoints
-from ._client_device_ciba import DeviceAndBackchannelEndpoints
-from ._client_keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
-from ._client_logout import LogoutEndpoints
-from ._client_token_management import TokenManagementEndpoints
-from ._expires_in import expires_at_after
-from ._jose_settings import JoseSettings, jose_settings
-from ._jwt_responses import InvalidJwtIntrospectionResponse, InvalidJwtResponse, InvalidJwtUserinfoResponse
-from ._metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
-from ._token_response import check_token_response
-from ._token_types import get_token_type, token_value
-from ._transport import get_json_document, json_body, raise_endpoint_error, send_to_endpoint
-from .authorization_request import (
+from requests_oauth2client._client.authorization import AuthorizationEndpoints
+from requests_oauth2client._client.device_ciba import DeviceAndBackchannelEndpoints
+from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
+from requests_oauth2client._client.logout import LogoutEndpoints
+from requests_oauth2client._client.token_management import TokenManagementEndpoints
+from requests_oauth2client._http.transport import get_json_document, json_body, raise_endpoint_error, send_to_endpoint
+from requests_oauth2client._jose.jwt_responses import (
+    InvalidJwtIntrospectionResponse,
+    InvalidJwtResponse,
+    InvalidJwtUserinfoResponse,
+)
+from requests_oauth2client._jose.settings import JoseSettings, jose_settings
+from requests_oauth2client._protocol.expires_in import expires_at_after
+from requests_oauth2client._protocol.metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
+from requests_oauth2client._protocol.token_response import check_token_response
+from requests_oauth2client._protocol.token_types import get_token_type, token_value
+from requests_oauth2client.authorization_request import (
     AuthorizationResponse,
     CodeChallengeMethods,
 )
-from .backchannel_authentication import BackChannelAuthenticationResponse
-from .client_authentication import ClientSecretPost, PrivateKeyJwt, client_auth_factory
-from .device_authorization import DeviceAuthorizationResponse
-from .discovery import oidc_discovery_document_url
-from .dpop import DPoPKey, DPoPToken, InvalidDPoPAlg
-from .enums import Endpoints, GrantTypes
-from .exceptions import (
+from requests_oauth2client.backchannel_authentication import BackChannelAuthenticationResponse
+from requests_oauth2client.client_authentication import ClientSecretPost, PrivateKeyJwt, client_auth_factory
+from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
+from requests_oauth2client.discovery import oidc_discovery_document_url
+from requests_oauth2client.dpop import DPoPKey, DPoPToken, InvalidDPoPAlg
+from requests_oauth2client.enums import Endpoints, GrantTypes
+from requests_oauth2client.exceptions import (
     ERROR_CLASSES,
     EndpointError,
     InvalidAcrValuesParam,
@@ -58,10 +62,10 @@ from .exceptions import (
     UnknownTokenEndpointError,
     UnknownTokenType,
 )
-from .logout import MemoryReplayCache
-from .loopback import OpenBrowser, login_with_browser
-from .tokens import BearerToken, IdToken
-from .utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
+from requests_oauth2client.logout import MemoryReplayCache
+from requests_oauth2client.loopback import OpenBrowser, login_with_browser
+from requests_oauth2client.tokens import BearerToken, IdToken
+from requests_oauth2client.utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
 
 if TYPE_CHECKING:
     from types import TracebackType

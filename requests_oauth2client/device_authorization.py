@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, setters
 
-from requests_oauth2client._expires_in import answer_expires_at
+from requests_oauth2client._protocol.expires_in import answer_expires_at
 from requests_oauth2client.polling import (
     BaseTokenEndpointPollingJob,
     checked_expires_at,
@@ -107,7 +107,7 @@ class DeviceAuthorizationResponse:
             if name not in obj:
                 raise ValueError(f"The device authorization response has no `{name}`.")
         params = dict(obj)
-        # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_expires_in`)
+        # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_protocol.expires_in`)
         params["expires_at"] = answer_expires_at(params.pop("expires_in", None), required=True)
         return cls(**params)
 

@@ -28,15 +28,7 @@ import requests
 from attrs import Attribute, define, field, frozen, setters
 from binapy import BinaPy
 
-from requests_oauth2client._dpop_encoding import (
-    asymmetric_signature_algs,
-    ath_of,
-    b64u,
-    default_iat,
-    default_jti,
-    json_b64u,
-)
-from requests_oauth2client._dpop_errors import (
+from requests_oauth2client._errors.dpop import (
     InvalidDPoPAccessToken,
     InvalidDPoPAlg,
     InvalidDPoPKey,
@@ -44,9 +36,17 @@ from requests_oauth2client._dpop_errors import (
     MissingDPoPNonce,
     RepeatedDPoPNonce,
 )
-from requests_oauth2client._dpop_http import DPOP_NONCE_HEADER, RsNonceRetry, htu_of, valid_nonce
-from requests_oauth2client._dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
-from requests_oauth2client._origins import origin_of, response_origin
+from requests_oauth2client._http.dpop_headers import DPOP_NONCE_HEADER, RsNonceRetry, htu_of, valid_nonce
+from requests_oauth2client._http.origins import origin_of, response_origin
+from requests_oauth2client._jose.dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
+from requests_oauth2client._jose.encoding import (
+    asymmetric_signature_algs,
+    ath_of,
+    b64u,
+    default_iat,
+    default_jti,
+    json_b64u,
+)
 from requests_oauth2client.tokens import BearerToken, IdToken
 from requests_oauth2client.utils import accepts_expires_in
 

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from requests_oauth2client._yarl import callback_url
-
-from ._discovery_errors import (
+from requests_oauth2client._errors.discovery import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
     FailedDiscoveryError,
     InvalidDiscoveryDocument,
 )
+from requests_oauth2client._http.yarl import callback_url
 
 if TYPE_CHECKING:
     import requests

@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 import jwskate
 
-from ._id_token_errors import (
+from requests_oauth2client._errors.id_token import (
     IdTokenAuthTimeInTheFuture,
     IdTokenAuthTimeTooOld,
     InvalidIdToken,
@@ -59,10 +59,18 @@ from ._id_token_errors import (
     MissingIdTokenClaim,
     UnverifiableIdToken,
 )
-from ._id_token_signature import ID_TOKEN_FAILURES, check_headers, decrypt, verify_signature
-from ._jose_checks import JwksLike
-from ._jwt_claims import as_datetime, check_audience, check_dates, check_issuer, numeric_date, string_claim, utc_now
-from .tokens import IdToken, id_token_converter
+from requests_oauth2client._jose.checks import JwksLike
+from requests_oauth2client._jose.claims import (
+    as_datetime,
+    check_audience,
+    check_dates,
+    check_issuer,
+    numeric_date,
+    string_claim,
+    utc_now,
+)
+from requests_oauth2client._jose.id_token_signature import ID_TOKEN_FAILURES, check_headers, decrypt, verify_signature
+from requests_oauth2client.tokens import IdToken, id_token_converter
 
 __all__ = [
     "DEFAULT_ID_TOKEN_ALG",

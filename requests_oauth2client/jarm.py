@@ -4,7 +4,7 @@ With `response_mode=jwt` (or `query.jwt`, `fragment.jwt`, `form_post.jwt`), the 
 single `response` parameter: a JWT, signed and possibly encrypted, whose claims are the authorization response
 parameters plus `iss`, `aud` and `exp`. `verify_jarm_response` checks it and returns those parameters.
 It is pure: the keys are given by the caller. Decryption, headers, key selection and signature follow the rules
-shared by every JWT of the AS (`_jose_checks`), with one more: only asymmetric signature algs are accepted.
+shared by every JWT of the AS (`_jose.checks`), with one more: only asymmetric signature algs are accepted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from jwskate import JweCompact, Jwk, JwkSet, SignedJwt
 
-from requests_oauth2client._jose_checks import (
+from requests_oauth2client._jose.checks import (
     ASYMMETRIC_ALGS,
     check_signature_headers,
     decrypt_jwe,
@@ -58,7 +58,7 @@ def _to_param(value: object) -> str:
 
 
 class _JarmFailures:
-    """The `InvalidJarmResponse` of each failed JOSE step (see `_jose_checks.JoseFailures`)."""
+    """The `InvalidJarmResponse` of each failed JOSE step (see `_jose.checks.JoseFailures`)."""
 
     def __init__(self, response: str) -> None:
         self.response = response

@@ -49,35 +49,7 @@ from typing import Any
 import jwskate
 from attrs import field, frozen
 
-from ._end_session import (
-    EndSessionRequest,
-    FrontChannelLogout,
-    InvalidFrontChannelLogout,
-    InvalidLogoutResponse,
-    InvalidUiLocalesParam,
-    MismatchingLogoutState,
-    validate_frontchannel_logout,
-)
-from ._jose_checks import (
-    JwksLike,
-    KeysLike,
-    check_signature_headers,
-    decrypt_if_expected,
-    parse_jws_or_jwe,
-    parse_signed_jwt,
-    verify_signature,
-)
-from ._jwt_claims import (
-    as_datetime,
-    check_audience,
-    check_dates,
-    check_issuer,
-    numeric_date,
-    required_string_claim,
-    string_claim,
-    utc_now,
-)
-from ._jwt_errors import (
+from requests_oauth2client._errors.jwt import (
     ExpiredJwt,
     InvalidJwtClaim,
     InvalidJwtEncryption,
@@ -100,8 +72,36 @@ from ._jwt_errors import (
     UnsupportedJwtEncryptionAlg,
     UnverifiableJwt,
 )
-from ._replay_cache import DEFAULT_REPLAY_CACHE_SIZE, MemoryReplayCache, ReplayCache
-from .id_token import DEFAULT_ID_TOKEN_ALG, IdTokenClient, client_signing_settings
+from requests_oauth2client._jose.checks import (
+    JwksLike,
+    KeysLike,
+    check_signature_headers,
+    decrypt_if_expected,
+    parse_jws_or_jwe,
+    parse_signed_jwt,
+    verify_signature,
+)
+from requests_oauth2client._jose.claims import (
+    as_datetime,
+    check_audience,
+    check_dates,
+    check_issuer,
+    numeric_date,
+    required_string_claim,
+    string_claim,
+    utc_now,
+)
+from requests_oauth2client._protocol.end_session import (
+    EndSessionRequest,
+    FrontChannelLogout,
+    InvalidFrontChannelLogout,
+    InvalidLogoutResponse,
+    InvalidUiLocalesParam,
+    MismatchingLogoutState,
+    validate_frontchannel_logout,
+)
+from requests_oauth2client._protocol.replay_cache import DEFAULT_REPLAY_CACHE_SIZE, MemoryReplayCache, ReplayCache
+from requests_oauth2client.id_token import DEFAULT_ID_TOKEN_ALG, IdTokenClient, client_signing_settings
 
 __all__ = [
     "BACKCHANNEL_LOGOUT_EVENT",

@@ -21,7 +21,7 @@ or `AccessDenied`. Sleeping goes through `time.sleep`, looked up at each call, s
 
 This module also holds the checks shared by `DeviceAuthorizationResponse` and `BackChannelAuthenticationResponse`
 on the values that drive polling (`interval`, `expires_at`); `expires_in` follows the one policy of
-`_expires_in`.
+`_protocol.expires_in`.
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ import attrs
 from attrs import field, frozen
 from binapy import BinaPy
 
-from requests_oauth2client._dpop_http import valid_nonce
-from requests_oauth2client._origins import NO_ORIGIN
+from requests_oauth2client._http.dpop_headers import valid_nonce
+from requests_oauth2client._http.origins import NO_ORIGIN
 from requests_oauth2client.authorization_request import (
     AuthorizationRequest,
     RequestParameterAuthorizationRequest,

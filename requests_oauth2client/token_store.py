@@ -31,11 +31,7 @@ Example:
 
 from __future__ import annotations
 
-from requests_oauth2client._file_token_store import FileTokenStore
-from requests_oauth2client._memory_token_store import MemoryTokenStore
-from requests_oauth2client._redis_token_store import RedisTokenStore
-from requests_oauth2client._token_cache_key import KEY_PREFIX, NOT_IN_KEY, token_cache_key
-from requests_oauth2client._token_store_base import (
+from requests_oauth2client._stores.base import (
     DEFAULT_EXPIRY_MARGIN,
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_LOCK_TTL,
@@ -45,7 +41,11 @@ from requests_oauth2client._token_store_base import (
     TokenStoreUnavailable,
     entry_lifetime,
 )
-from requests_oauth2client._token_store_entry import TokenStoreEntry
+from requests_oauth2client._stores.cache_key import KEY_PREFIX, NOT_IN_KEY, token_cache_key
+from requests_oauth2client._stores.entry import TokenStoreEntry
+from requests_oauth2client._stores.file_store import FileTokenStore
+from requests_oauth2client._stores.memory_store import MemoryTokenStore
+from requests_oauth2client._stores.redis_store import RedisTokenStore
 
 __all__ = [
     "DEFAULT_EXPIRY_MARGIN",

@@ -22,7 +22,7 @@ import requests
 from binapy import BinaPy
 from cryptography.hazmat.primitives import hashes
 
-from ._id_token_errors import (
+from requests_oauth2client._errors.id_token import (
     ExpiredAccessToken,
     ExpiredIdToken,
     IdTokenAuthTimeInTheFuture,
@@ -54,12 +54,12 @@ from ._id_token_errors import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
-from .enums import AccessTokenTypes, TokenType
-from .exceptions import UnsupportedTokenTypeError
-from .utils import accepts_expires_in
+from requests_oauth2client.enums import AccessTokenTypes, TokenType
+from requests_oauth2client.exceptions import UnsupportedTokenTypeError
+from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
-    from .id_token import AuthorizationResponseLike, IdTokenClient
+    from requests_oauth2client.id_token import AuthorizationResponseLike, IdTokenClient
 
 __all__ = [
     "AccessTokenTypes",
@@ -501,7 +501,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Raises:
             InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
         """
-        from .id_token import validate_id_token_with_client  # id_token imports this module
+        from requests_oauth2client.id_token import validate_id_token_with_client  # id_token imports this module
 
         try:
             id_token = validate_id_token_with_client(
@@ -541,7 +541,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Raises:
             InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
         """
-        from .id_token import validate_id_token_with_client  # id_token imports this module
+        from requests_oauth2client.id_token import validate_id_token_with_client  # id_token imports this module
 
         previous_id_token = previous.id_token if isinstance(previous, BearerToken) else previous
         try:

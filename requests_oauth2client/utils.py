@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from ._expires_in import InvalidExpiresIn, argument_expires_at
+from requests_oauth2client._protocol.expires_in import InvalidExpiresIn, argument_expires_at
 
 __all__ = [
     "InvalidExpiresIn",
@@ -206,7 +206,7 @@ def accepts_expires_in(f: F) -> F:
 
     A non-zero `expires_in` wins over `expires_at` and is converted to an aware UTC datetime, with microseconds
     dropped; `0` and None leave `expires_at` as given. The accepted forms and the errors are those of the one
-    `expires_in` policy (`requests_oauth2client._expires_in`): an int, a float (rounded away from zero) or a
+    `expires_in` policy (`requests_oauth2client._protocol.expires_in`): an int, a float (rounded away from zero) or a
     string of digits; anything else raises `InvalidExpiresIn`.
     """
 

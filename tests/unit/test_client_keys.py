@@ -1,4 +1,4 @@
-"""The AS public keys of `OAuth2Client` (`_client_keys`), with mocked HTTP: a fetch replaces the key set in place,
+"""The AS public keys of `OAuth2Client` (`_client.keys`), with mocked HTTP: a fetch replaces the key set in place,
 a signature failing with a known `kid` fetches the keys again, and refreshes triggered by ID Tokens are rate-limited
 (per client, across threads)."""
 
@@ -17,7 +17,7 @@ from freezegun import freeze_time
 from jwskate import Jwk, Jwt
 
 from requests_oauth2client import InvalidParam, OAuth2Client
-from requests_oauth2client._client_keys import RefreshCooldown
+from requests_oauth2client._client.keys import RefreshCooldown
 from requests_oauth2client.tokens import (
     BearerToken,
     IdTokenSigningKeyNotFound,

@@ -15,8 +15,8 @@ from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from requests_oauth2client._dpop_http import dpop_challenge, htu_of
-from requests_oauth2client._origins import origin_of
+from requests_oauth2client._http.dpop_headers import dpop_challenge, htu_of
+from requests_oauth2client._http.origins import origin_of
 from requests_oauth2client.dpop import (
     DPoPKey,
     DPoPToken,

@@ -1,5 +1,5 @@
 """Tests for RP-initiated logout (`EndSessionRequest`, `OAuth2Client.end_session_request`) and front-channel logout
-(`validate_frontchannel_logout`), from `requests_oauth2client._end_session` and `requests_oauth2client.logout`."""
+(`validate_frontchannel_logout`), from `_protocol.end_session` and `requests_oauth2client.logout`."""
 
 from __future__ import annotations
 

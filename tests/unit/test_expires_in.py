@@ -1,4 +1,4 @@
-"""The one `expires_in` policy (`requests_oauth2client._expires_in`): its table, row by row, then its properties."""
+"""The one `expires_in` policy (`_protocol.expires_in`): its table, row by row, then its properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from requests_oauth2client import BackChannelAuthenticationResponse, BearerToken, DeviceAuthorizationResponse
-from requests_oauth2client._expires_in import (
+from requests_oauth2client._protocol.expires_in import (
     MAX_EXPIRES_IN,
     InvalidExpiresIn,
     answer_expires_at,

@@ -14,7 +14,7 @@ from binapy import BinaPy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_oauth2client._jose_checks import cached_public_verifier
+from requests_oauth2client._jose.checks import cached_public_verifier
 from requests_oauth2client.id_token import (
     DEFAULT_MAX_IAT_AGE,
     validate_id_token,

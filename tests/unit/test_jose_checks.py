@@ -1,4 +1,4 @@
-"""Tests for `requests_oauth2client._jose_checks`: the key and alg rules shared by every JWT of the AS, and the
+"""Tests for `requests_oauth2client._jose.checks`: the key and alg rules shared by every JWT of the AS, and the
 choice of the AS key that request objects are encrypted to (the validators' own tests cover the rest)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import jwskate
 import pytest
 
-from requests_oauth2client._jose_checks import encryption_key, parse_jws_or_jwe, parse_signed_jwt
+from requests_oauth2client._jose.checks import encryption_key, parse_jws_or_jwe, parse_signed_jwt
 
 RSA_ENC = jwskate.Jwk.generate(alg="RSA-OAEP-256", kid="rsa-enc").public_jwk()
 EC_ENC = jwskate.Jwk.generate(alg="ECDH-ES", crv="P-256", kid="ec-enc").public_jwk()

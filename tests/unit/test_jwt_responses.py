@@ -1,4 +1,4 @@
-"""Tests for signed and encrypted endpoint responses (`requests_oauth2client._jwt_responses`, `JoseSettings`): each
+"""Tests for signed and encrypted endpoint responses (`requests_oauth2client._jose.jwt_responses`, `JoseSettings`): each
 check of `verify_jwt_response()`, JWT introspection (RFC 9701), and `OAuth2Client.userinfo()` / `introspect_token()`
 with mocked HTTP."""
 
@@ -41,7 +41,7 @@ from requests_oauth2client import (
     UnsupportedJwtEncryptionAlg,
     UnverifiableJwt,
 )
-from requests_oauth2client._jwt_responses import (
+from requests_oauth2client._jose.jwt_responses import (
     INTROSPECTION_KIND,
     USERINFO_KIND,
     verify_introspection_jwt,

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from jwskate import Jwk, JwkSet
 
 from requests_oauth2client import OAuth2Client
-from requests_oauth2client._metadata import (
+from requests_oauth2client._protocol.metadata import (
     ENDPOINT_KEYS,
     client_settings_from_metadata,
     issuer_from_well_known_url,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from requests_oauth2client._origins import (
+from requests_oauth2client._http.origins import (
     NO_ORIGIN,
     forget_credentials_before_leaving,
     leaves_origin,

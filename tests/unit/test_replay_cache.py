@@ -1,4 +1,4 @@
-"""Tests for `MemoryReplayCache` (`requests_oauth2client._replay_cache`): replays, expiry, size bound, threads."""
+"""Tests for `MemoryReplayCache` (`_protocol.replay_cache`): replays, expiry, size bound, threads."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from requests_oauth2client._expires_in import MAX_EXPIRES_IN
-from requests_oauth2client._token_response import check_token_response
+from requests_oauth2client._protocol.expires_in import MAX_EXPIRES_IN
+from requests_oauth2client._protocol.token_response import check_token_response
 
 
 def test_minimal_response() -> None:

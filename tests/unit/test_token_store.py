@@ -27,7 +27,7 @@ from requests_oauth2client import (
     TokenStoreLockTimeout,
     TokenStoreUnavailable,
 )
-from requests_oauth2client import _file_token_store as file_store_module
+from requests_oauth2client._stores import file_store as file_store_module
 from requests_oauth2client.token_store import entry_lifetime
 
 UTC = timezone.utc

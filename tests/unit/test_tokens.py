@@ -581,7 +581,8 @@ def test_subclass_keeps_extra_fields(rsa_key: jwskate.Jwk) -> None:
 
 def test_id_token_errors_are_reexported_by_tokens_and_the_root() -> None:
     import requests_oauth2client
-    from requests_oauth2client import _id_token_errors, tokens
+    from requests_oauth2client import tokens
+    from requests_oauth2client._errors import id_token as _id_token_errors
 
     for name in _id_token_errors.__all__:
         assert name in tokens.__all__

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from requests_mock import ANY
 
-from requests_oauth2client._transport import (
+from requests_oauth2client._http.transport import (
     MAX_DOCUMENT_REDIRECTS,
     MAX_DPOP_NONCE_ATTEMPTS,
     get_json_document,

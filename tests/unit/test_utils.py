@@ -67,7 +67,7 @@ def test_accepts_expires_in_decorator() -> None:
     assert make(expires_in=0, expires_at=fixed) == fixed
     assert make(expires_in=-5) == datetime(2024, 1, 1, 11, 59, 55, tzinfo=timezone.utc)
     assert make(expires_in=60.0) == datetime(2024, 1, 1, 12, 1, tzinfo=timezone.utc)
-    # the rules are those of `_expires_in`, tested in test_expires_in.py
+    # the rules are those of `_protocol.expires_in`, tested in test_expires_in.py
     assert make(expires_in="soon") is None
     with pytest.raises(InvalidExpiresIn):
         make(expires_in=[60])

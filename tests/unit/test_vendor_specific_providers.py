@@ -23,7 +23,7 @@ from requests_oauth2client import (
     OAuth2Client,
     PrivateKeyJwt,
 )
-from requests_oauth2client._metadata import ENDPOINT_KEYS
+from requests_oauth2client._protocol.metadata import ENDPOINT_KEYS
 from requests_oauth2client.vendor_specific import Auth0, Cognito, Entra, Keycloak, Okta
 from tests.fixtures import provider_metadata
 

@@ -18,7 +18,7 @@ from requests_oauth2client import (
     RequestParameterAuthorizationRequest,
     RequestUriParameterAuthorizationRequest,
 )
-from requests_oauth2client._yarl import callback_url, import_yarl, is_url_like, is_yarl_url
+from requests_oauth2client._http.yarl import callback_url, import_yarl, is_url_like, is_yarl_url
 
 ENDPOINT = "https://as.example.com/authorize"
 REDIRECT_URI = "https://app.example/cb"

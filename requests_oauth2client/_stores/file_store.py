@@ -16,7 +16,7 @@ from typing import Any
 
 from jwskate import Jwk
 
-from requests_oauth2client._token_store_base import (
+from requests_oauth2client._stores.base import (
     DEFAULT_EXPIRY_MARGIN,
     TokenStoreError,
     TokenStoreUnavailable,
@@ -24,7 +24,7 @@ from requests_oauth2client._token_store_base import (
     entry_lifetime,
     wait_for_lock,
 )
-from requests_oauth2client._token_store_codec import StoredTokenCodec
+from requests_oauth2client._stores.codec import StoredTokenCodec
 from requests_oauth2client.serializers import Serializer
 from requests_oauth2client.tokens import BearerToken
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from requests_oauth2client._token_store_base import (
+from requests_oauth2client._stores.base import (
     DEFAULT_EXPIRY_MARGIN,
     TokenStoreLockTimeout,
     check_lock_parameters,

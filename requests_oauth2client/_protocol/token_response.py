@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._expires_in import answer_lifetime
+from requests_oauth2client._protocol.expires_in import answer_lifetime
 
 _OPTIONAL_STRINGS = ("token_type", "refresh_token", "scope", "id_token")
 
@@ -20,7 +20,7 @@ def check_token_response(obj: object) -> dict[str, Any]:
 
     The checks, in order: a JSON object; no `error`; `access_token` a non-empty string; `token_type`,
     `refresh_token`, `scope` and `id_token` strings when present; `access_token`, `refresh_token` and
-    `token_type` made of printable ASCII (RFC 6749 Appendix A); `expires_in` a lifetime as the `_expires_in`
+    `token_type` made of printable ASCII (RFC 6749 Appendix A); `expires_in` a lifetime as the `_protocol.expires_in`
     policy reads it in a server answer, normalised to an `int` (dropped when `null`). Unknown parameters are
     kept as they are. No message contains a token value.
 

@@ -17,8 +17,8 @@ import furl as furl_lib
 from attrs import frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
-from requests_oauth2client._jose_checks import encryption_key
-from requests_oauth2client._yarl import import_yarl, is_url_like, is_yarl_url
+from requests_oauth2client._http.yarl import import_yarl, is_url_like, is_yarl_url
+from requests_oauth2client._jose.checks import encryption_key
 from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def request_encryption_key(
 
     Args:
         enc_jwk: the Authorization Server public encryption key, or its JWKS; None for `jwks`.
-        enc_alg: the key management alg, which chooses the key in a JWKS (see `_jose_checks.encryption_key`).
+        enc_alg: the key management alg, which chooses the key in a JWKS (see `_jose.checks.encryption_key`).
         jwks: the Authorization Server public keys known to the request.
 
     Raises:

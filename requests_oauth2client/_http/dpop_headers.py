@@ -2,7 +2,7 @@
 
 Pure helpers for [requests_oauth2client.dpop][]: the `htu` of a URL (cached, computed with the standard library on
 the hot path), the syntax of `DPoP-Nonce` values, the parsing of the `DPoP` challenge, and the response hook that
-`DPoPToken` registers on each request. Origins are computed in `_origins`.
+`DPoPToken` registers on each request. Origins are computed in `_http.origins`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._origins import (
+from requests_oauth2client._http.origins import (
     forget_credentials_before_leaving,
     htu_and_origin,
     origin_of,
@@ -22,7 +22,7 @@ from ._origins import (
 if TYPE_CHECKING:
     import requests
 
-    from .dpop import DPoPToken
+    from requests_oauth2client.dpop import DPoPToken
 
 DPOP_NONCE_HEADER = "DPoP-Nonce"
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 import requests
 from jwskate import Jwk, Jwt, to_jwk
 
-from ._authorization_urls import signed_request_claims
-from ._client_part import ClientPart
-from ._transport import json_body, raise_endpoint_error, send_to_endpoint
-from .backchannel_authentication import BackChannelAuthenticationResponse
-from .device_authorization import DeviceAuthorizationResponse
-from .enums import Endpoints
-from .exceptions import (
+from requests_oauth2client._client.part import ClientPart
+from requests_oauth2client._http.transport import json_body, raise_endpoint_error, send_to_endpoint
+from requests_oauth2client._protocol.authorization_urls import signed_request_claims
+from requests_oauth2client.backchannel_authentication import BackChannelAuthenticationResponse
+from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
+from requests_oauth2client.enums import Endpoints
+from requests_oauth2client.exceptions import (
     BackChannelAuthenticationError,
     DeviceAuthorizationError,
     InvalidAcrValuesParam,
@@ -27,10 +27,10 @@ from .exceptions import (
     InvalidDeviceAuthorizationResponse,
     InvalidScopeParam,
 )
-from .utils import join_space_separated
+from requests_oauth2client.utils import join_space_separated
 
 if TYPE_CHECKING:
-    from .dpop import DPoPKey
+    from requests_oauth2client.dpop import DPoPKey
 
 
 class DeviceAndBackchannelEndpoints(ClientPart):

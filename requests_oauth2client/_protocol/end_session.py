@@ -18,9 +18,15 @@ from typing import Any
 
 from attrs import frozen
 
-from ._authorization_urls import ParamValue, UnparsableCallback, param_value, parse_callback, url_with_params
-from .exceptions import InvalidParam
-from .utils import split_space_separated
+from requests_oauth2client._protocol.authorization_urls import (
+    ParamValue,
+    UnparsableCallback,
+    param_value,
+    parse_callback,
+    url_with_params,
+)
+from requests_oauth2client.exceptions import InvalidParam
+from requests_oauth2client.utils import split_space_separated
 
 __all__ = [
     "EndSessionRequest",

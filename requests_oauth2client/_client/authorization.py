@@ -12,25 +12,25 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ._client_part import ClientPart
-from ._expires_in import InvalidExpiresIn, answer_expires_at
-from ._jose_settings import DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC
-from ._transport import raise_endpoint_error, read_json_object, send_to_endpoint
-from .authorization_request import (
+from requests_oauth2client._client.part import ClientPart
+from requests_oauth2client._http.transport import raise_endpoint_error, read_json_object, send_to_endpoint
+from requests_oauth2client._jose.settings import DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC
+from requests_oauth2client._protocol.expires_in import InvalidExpiresIn, answer_expires_at
+from requests_oauth2client.authorization_request import (
     AuthorizationRequest,
     RequestParameterAuthorizationRequest,
     RequestUriParameterAuthorizationRequest,
     ResponseTypes,
 )
-from .client_authentication import PrivateKeyJwt
-from .enums import Endpoints
-from .exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
+from requests_oauth2client.client_authentication import PrivateKeyJwt
+from requests_oauth2client.enums import Endpoints
+from requests_oauth2client.exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
 
 if TYPE_CHECKING:
     from jwskate import Jwk, JwkSet
 
-    from ._jose_settings import JoseSettings
-    from .dpop import DPoPKey
+    from requests_oauth2client._jose.settings import JoseSettings
+    from requests_oauth2client.dpop import DPoPKey
 
 
 class AuthorizationEndpoints(ClientPart):
@@ -154,7 +154,7 @@ class AuthorizationEndpoints(ClientPart):
         if body is None or not isinstance(request_uri, str) or not request_uri:
             raise InvalidPushedAuthorizationResponse(response, self, "the response has no valid `request_uri`")
         try:
-            # REQUIRED (RFC 9126 §2.2); a lifetime of 0 means "already expired" (see `_expires_in`)
+            # REQUIRED (RFC 9126 §2.2); a lifetime of 0 means "already expired" (see `_protocol.expires_in`)
             expires_at = answer_expires_at(body.get("expires_in"), required=True)
         except InvalidExpiresIn as exc:
             raise InvalidPushedAuthorizationResponse(response, self, str(exc)) from exc

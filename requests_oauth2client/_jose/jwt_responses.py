@@ -32,7 +32,16 @@ from typing import Any
 import jwskate
 import requests
 
-from ._jose_checks import (
+from requests_oauth2client._errors.jwt import (
+    InvalidJwtClaim,
+    JwtDecryptionError,
+    JwtFailures,
+    JwtValidationError,
+    MalformedJwt,
+    MissingJwtClaim,
+    UnverifiableJwt,
+)
+from requests_oauth2client._jose.checks import (
     JwksLike,
     KeysLike,
     check_signature_headers,
@@ -42,17 +51,8 @@ from ._jose_checks import (
     parse_signed_jwt,
     verify_signature,
 )
-from ._jwt_claims import check_audience, check_dates, check_issuer, utc_now
-from ._jwt_errors import (
-    InvalidJwtClaim,
-    JwtDecryptionError,
-    JwtFailures,
-    JwtValidationError,
-    MalformedJwt,
-    MissingJwtClaim,
-    UnverifiableJwt,
-)
-from .exceptions import InvalidUserinfoResponse, OAuth2Error
+from requests_oauth2client._jose.claims import check_audience, check_dates, check_issuer, utc_now
+from requests_oauth2client.exceptions import InvalidUserinfoResponse, OAuth2Error
 
 __all__ = [
     "INTROSPECTION_KIND",

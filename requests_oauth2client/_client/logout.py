@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import jwskate
 
-from ._client_part import ClientPart
-from .enums import Endpoints
-from .id_token import IdTokenClient
-from .logout import (
+from requests_oauth2client._client.part import ClientPart
+from requests_oauth2client.enums import Endpoints
+from requests_oauth2client.id_token import IdTokenClient
+from requests_oauth2client.logout import (
     DEFAULT_LOGOUT_TOKEN_MAX_AGE,
     EndSessionRequest,
     LogoutToken,
     ReplayCache,
     validate_logout_token_with_client,
 )
-from .tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken
 
 
 class LogoutEndpoints(ClientPart):

@@ -16,8 +16,8 @@ from typing import Any
 from attrs import field, fields, frozen
 from jwskate import Jwk, JwkSet
 
-from ._jose_checks import REFUSED_KEY_MANAGEMENT_ALGS, SIGNATURE_ALGS
-from .exceptions import InvalidParam
+from requests_oauth2client._jose.checks import REFUSED_KEY_MANAGEMENT_ALGS, SIGNATURE_ALGS
+from requests_oauth2client.exceptions import InvalidParam
 
 __all__ = ["DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC", "JoseSettings", "jose_settings"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import requests
 
-    from .enums import Endpoints
-    from .exceptions import EndpointError
+    from requests_oauth2client.enums import Endpoints
+    from requests_oauth2client.exceptions import EndpointError
 
 
 class ClientPart:

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from jwskate import Jwk, JwkSet
 
-from ._origins import origin_of
-from .exceptions import InvalidDiscoveryDocument, MismatchingDiscoveryIssuer
+from requests_oauth2client._http.origins import origin_of
+from requests_oauth2client.exceptions import InvalidDiscoveryDocument, MismatchingDiscoveryIssuer
 
 ENDPOINT_KEYS = (
     "token_endpoint",

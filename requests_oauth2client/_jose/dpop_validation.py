@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import jwskate
 
-from ._dpop_http import comparable_htu, htu_of
+from requests_oauth2client._http.dpop_headers import comparable_htu, htu_of
 
 DPOP_JWT_TYP = "dpop+jwt"
 

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import requests
 
-from ._dpop_errors import InvalidUseDPoPNonceResponse
-from ._origins import redirect_location, same_origin
-from .exceptions import (
+from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse
+from requests_oauth2client._http.origins import redirect_location, same_origin
+from requests_oauth2client.exceptions import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
     EndpointError,
@@ -33,7 +33,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from .dpop import DPoPKey
+    from requests_oauth2client.dpop import DPoPKey
 
 logger = logging.getLogger("requests_oauth2client")
 

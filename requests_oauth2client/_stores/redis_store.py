@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from jwskate import Jwk
 
-from requests_oauth2client._token_store_base import (
+from requests_oauth2client._stores.base import (
     DEFAULT_EXPIRY_MARGIN,
     TokenStoreUnavailable,
     check_lock_parameters,
     entry_lifetime,
     wait_for_lock,
 )
-from requests_oauth2client._token_store_codec import StoredTokenCodec
+from requests_oauth2client._stores.codec import StoredTokenCodec
 from requests_oauth2client.serializers import Serializer
 from requests_oauth2client.tokens import BearerToken
 

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
 
-from requests_oauth2client._token_store_base import (
+from requests_oauth2client._stores.base import (
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_LOCK_TTL,
     TokenStore,

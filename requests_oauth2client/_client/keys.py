@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from jwskate import JwkSet
 
-from ._client_part import ClientPart
-from ._metadata import jwks_from_document
-from ._transport import get_json_document
-from .enums import Endpoints
+from requests_oauth2client._client.part import ClientPart
+from requests_oauth2client._http.transport import get_json_document
+from requests_oauth2client._protocol.metadata import jwks_from_document
+from requests_oauth2client.enums import Endpoints
 
 __all__ = ["DEFAULT_JWKS_REFRESH_COOLDOWN", "AuthorizationServerKeys", "RefreshCooldown"]
 

@@ -1,7 +1,7 @@
 """The errors raised when a JWT sent by the Authorization Server, other than an ID Token, does not pass validation.
 
 Back-channel logout tokens, signed or encrypted UserInfo responses and JWT introspection responses (RFC 9701) are
-checked with the same rules as ID Tokens (`_jose_checks`); each refusal raises a subclass of `JwtValidationError`
+checked with the same rules as ID Tokens (`_jose.checks`); each refusal raises a subclass of `JwtValidationError`
 telling which check failed, with `.kind` naming the kind of token and, for a mismatch, `.received` and `.expected`.
 (ID Tokens keep their own `InvalidIdToken` hierarchy.) None of these errors puts a token value in its message.
 
@@ -212,7 +212,7 @@ class JwtNotYetValid(_DateError):
 class JwtFailures:
     """Builds the `JwtValidationError` of each failed step for one kind of JWT.
 
-    It is a `_jose_checks.JoseFailures` and a `_jwt_claims.ClaimFailures`.
+    It is a `_jose.checks.JoseFailures` and a `_jose.claims.ClaimFailures`.
 
     Args:
         kind: what the JWT is, as error messages name it (`"logout token"`...).

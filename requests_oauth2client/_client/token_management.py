@@ -2,7 +2,7 @@
 
 Revocation (RFC 7009), introspection (RFC 7662, and as a JWT: RFC 9701) and OpenID Connect UserInfo (JSON, or a
 signed and/or encrypted JWT). `OAuth2Client` inherits these methods; they only assemble parameters and parse answers
-(signed answers are checked by `_jwt_responses`).
+(signed answers are checked by `_jose.jwt_responses`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ._client_part import ClientPart
-from ._jwt_errors import JwtValidationError
-from ._jwt_responses import (
+from requests_oauth2client._client.part import ClientPart
+from requests_oauth2client._errors.jwt import JwtValidationError
+from requests_oauth2client._http.transport import json_body, raise_endpoint_error, read_json_object, send_to_endpoint
+from requests_oauth2client._jose.jwt_responses import (
     JWT_INTROSPECTION_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
     USERINFO_KIND,
@@ -23,9 +24,8 @@ from ._jwt_responses import (
     verify_introspection_jwt,
     verify_jwt_response,
 )
-from ._transport import json_body, raise_endpoint_error, read_json_object, send_to_endpoint
-from .enums import Endpoints
-from .exceptions import (
+from requests_oauth2client.enums import Endpoints
+from requests_oauth2client.exceptions import (
     IntrospectionError,
     InvalidUserinfoResponse,
     MismatchingUserinfoSubject,
@@ -34,13 +34,13 @@ from .exceptions import (
     UnknownIntrospectionError,
     UnknownTokenType,
 )
-from .tokens import BearerToken, IdToken
+from requests_oauth2client.tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
     from jwskate import Jwk, JwkSet
 
-    from ._jose_settings import JoseSettings
-    from .dpop import DPoPKey
+    from requests_oauth2client._jose.settings import JoseSettings
+    from requests_oauth2client.dpop import DPoPKey
 
 
 class TokenManagementEndpoints(ClientPart):

@@ -1,8 +1,8 @@
 """The JOSE steps of ID Token validation (decryption, headers, key selection and signature), with ID Token errors.
 
 Private module, used by [requests_oauth2client.id_token][] (steps 1 to 3 of `validate_id_token()`). The rules
-themselves (which keys and algorithms are acceptable, how `iss`, `aud` and dates are checked) are in `_jose_checks`
-and `_jwt_claims`, shared with logout tokens and signed responses; this module names each failure with the
+themselves (which keys and algorithms are acceptable, how `iss`, `aud` and dates are checked) are in `_jose.checks`
+and `_jose.claims`, shared with logout tokens and signed responses; this module names each failure with the
 `InvalidIdToken` subclass that ID Token validation raises.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 
 import jwskate
 
-from ._id_token_errors import (
+from requests_oauth2client._errors.id_token import (
     ExpiredIdToken,
     IdTokenDecryptionError,
     IdTokenIssuedInTheFuture,
@@ -33,15 +33,15 @@ from ._id_token_errors import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
-from ._jose_checks import JwksLike, KeysLike, check_signature_headers, decrypt_if_expected
-from ._jose_checks import verify_signature as _verify_signature
-from .tokens import IdToken
+from requests_oauth2client._jose.checks import JwksLike, KeysLike, check_signature_headers, decrypt_if_expected
+from requests_oauth2client._jose.checks import verify_signature as _verify_signature
+from requests_oauth2client.tokens import IdToken
 
 __all__ = ["ID_TOKEN_FAILURES", "check_headers", "decrypt", "verify_signature"]
 
 
 class _IdTokenFailures:
-    """The `InvalidIdToken` subclass raised for each failed JOSE step (see `_jose_checks.JoseFailures`)."""
+    """The `InvalidIdToken` subclass raised for each failed JOSE step (see `_jose.checks.JoseFailures`)."""
 
     def unverifiable(self, message: str, token: object) -> Exception:
         return UnverifiableIdToken(message, token)
@@ -119,7 +119,7 @@ def verify_signature(
     refresh_jwks: Callable[[], JwksLike] | None,
     client_secret: str | None,
 ) -> jwskate.Jwk:
-    """Verify the ID Token signature and return the key that verified it (see `_jose_checks.verify_signature`).
+    """Verify the ID Token signature and return the key that verified it (see `_jose.checks.verify_signature`).
 
     Raises:
         UnverifiableIdToken: the client has no secret (HMAC), or the JWKS is malformed.

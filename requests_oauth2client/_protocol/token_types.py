@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .exceptions import UnknownTokenType
-from .tokens import BearerToken, IdToken
+from requests_oauth2client.exceptions import UnknownTokenType
+from requests_oauth2client.tokens import BearerToken, IdToken
 
 _URN_PREFIX = "urn:ietf:params:oauth:token-type:"
 _SHORT_NAMES = ("saml1", "saml2", "jwt")

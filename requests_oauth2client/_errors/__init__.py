@@ -1,0 +1,1 @@
+"""Error classes that lower layers raise; the public modules re-export them."""

@@ -1,0 +1,1 @@
+"""The HTTP side: origins, resending once from a response hook, DPoP header values, and the transport."""

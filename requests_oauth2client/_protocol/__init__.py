@@ -1,0 +1,1 @@
+"""Pure protocol logic: values parsed from Authorization Server answers and the checks that build them."""
