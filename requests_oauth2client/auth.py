@@ -31,7 +31,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import requests
 from attrs import define, field, setters
@@ -39,12 +39,11 @@ from attrs import define, field, setters
 from requests_oauth2client._http.origins import forget_credentials_before_leaving as forget_if_leaving
 from requests_oauth2client._http.origins import origin_of, resend_on_same_connection, response_origin
 from requests_oauth2client.authorization_request import AuthorizationResponse
+from requests_oauth2client.client import OAuth2Client
+from requests_oauth2client.device_authorization import DeviceAuthorizationPollingJob, DeviceAuthorizationResponse
 from requests_oauth2client.exceptions import InvalidGrant
+from requests_oauth2client.polling import PollingExpired
 from requests_oauth2client.tokens import BearerToken
-
-if TYPE_CHECKING:
-    from requests_oauth2client.client import OAuth2Client
-    from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
 
 __all__ = [
     "NonRenewableTokenError",
@@ -575,9 +574,6 @@ class OAuth2DeviceCodeAuth(OAuth2AccessTokenAuth):  # type: ignore[override]  # 
             self._exchange_device_code()
 
     def _exchange_device_code(self) -> None:
-        from requests_oauth2client.device_authorization import DeviceAuthorizationPollingJob
-        from requests_oauth2client.polling import PollingExpired
-
         device_code = self.device_code
         if device_code is None:
             msg = "The device code has already been exchanged for a token."

@@ -28,15 +28,14 @@ from requests_oauth2client._jose.jwt_responses import (
 from requests_oauth2client._jose.settings import JoseSettings, jose_settings
 from requests_oauth2client._protocol.expires_in import expires_at_after
 from requests_oauth2client._protocol.metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
+from requests_oauth2client._protocol.pending import BackChannelAuthenticationResponse, DeviceAuthorizationResponse
 from requests_oauth2client._protocol.token_response import check_token_response
 from requests_oauth2client._protocol.token_types import get_token_type, token_value
 from requests_oauth2client.authorization_request import (
     AuthorizationResponse,
     CodeChallengeMethods,
 )
-from requests_oauth2client.backchannel_authentication import BackChannelAuthenticationResponse
 from requests_oauth2client.client_authentication import ClientSecretPost, PrivateKeyJwt, client_auth_factory
-from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
 from requests_oauth2client.discovery import oidc_discovery_document_url
 from requests_oauth2client.dpop import DPoPKey, DPoPToken, InvalidDPoPAlg
 from requests_oauth2client.enums import Endpoints, GrantTypes

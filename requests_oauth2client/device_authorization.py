@@ -14,126 +14,40 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from attrs import define, field, setters
 
-from requests_oauth2client._protocol.expires_in import answer_expires_at
-from requests_oauth2client.polling import (
-    BaseTokenEndpointPollingJob,
-    checked_expires_at,
-    checked_interval,
-    checked_text,
-)
-from requests_oauth2client.utils import accepts_expires_in
+from requests_oauth2client._protocol.pending import DeviceAuthorizationResponse, checked_text
+from requests_oauth2client.polling import BaseTokenEndpointPollingJob
+from requests_oauth2client.tokens import BearerToken
 
-if TYPE_CHECKING:
-    from requests_oauth2client.client import OAuth2Client
-    from requests_oauth2client.tokens import BearerToken
+__all__ = ["DeviceAuthorizationPollingJob", "DeviceAuthorizationResponse", "DeviceCodeClient"]
 
-__all__ = ["DeviceAuthorizationPollingJob", "DeviceAuthorizationResponse"]
-
-#: Polling interval, in seconds, when the Authorization Server gives none (RFC 8628 §3.2).
+#: Polling interval, in seconds, when neither the job nor the response gives one (RFC 8628 §3.2).
 DEFAULT_INTERVAL = 5
 
 
-class DeviceAuthorizationResponse:
-    """A response from the Device Authorization Endpoint (RFC 8628 §3.2).
+class DeviceCodeClient(Protocol):
+    """What a `DeviceAuthorizationPollingJob` uses from its client (an `OAuth2Client` fits)."""
 
-    Values are checked when the object is built, so that a malformed server answer is refused early; the
-    client turns those errors into `InvalidDeviceAuthorizationResponse`. Instances compare by identity.
-
-    Args:
-        device_code: the device verification code (a credential: keep it private).
-        user_code: the code the user enters at the verification URI.
-        verification_uri: the URI where the user enters `user_code`.
-        verification_uri_complete: a URI that already includes `user_code`, if the AS provides one.
-        expires_at: when `device_code` and `user_code` expire. `expires_in=<seconds>` is accepted instead.
-        interval: seconds to wait between two polling requests, or `None` when the AS gave none (polling then
-            uses 5 seconds).
-        **kwargs: any other values from the response, kept in `other`.
-
-    Raises:
-        TypeError: if a value has the wrong type.
-        ValueError: if a value is empty or out of range.
-
-    Example:
-        >>> resp = DeviceAuthorizationResponse("dc", "ABCD-EFGH", "https://as.example/device", expires_in=600)
-        >>> resp.interval is None, resp.is_expired()
-        (True, False)
-    """
-
-    @accepts_expires_in
-    def __init__(
-        self,
-        device_code: str,
-        user_code: str,
-        verification_uri: str,
-        verification_uri_complete: str | None = None,
-        expires_at: datetime | None = None,
-        interval: int | str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        self.device_code = checked_text("device_code", device_code)
-        self.user_code = checked_text("user_code", user_code)
-        self.verification_uri = checked_text("verification_uri", verification_uri)
-        self.verification_uri_complete = (
-            None
-            if verification_uri_complete is None
-            else checked_text("verification_uri_complete", verification_uri_complete)
-        )
-        self.expires_at = checked_expires_at(expires_at)
-        self.interval = None if interval is None else checked_interval(interval)
-        self.other = kwargs
-
-    @classmethod
-    def from_json(cls, obj: object) -> DeviceAuthorizationResponse:
-        """Build a response from the parsed JSON body of a Device Authorization Endpoint response.
-
-        Args:
-            obj: the parsed JSON.
-
-        Returns:
-            the response.
-
-        Raises:
-            TypeError: if `obj` is not a JSON object, or a value has the wrong type.
-            ValueError: if a required value is missing, empty or out of range.
-        """
-        if not isinstance(obj, dict):
-            raise TypeError(f"A device authorization response must be a JSON object, got {type(obj).__name__}.")
-        for name in ("device_code", "user_code", "verification_uri"):
-            if name not in obj:
-                raise ValueError(f"The device authorization response has no `{name}`.")
-        params = dict(obj)
-        # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_protocol.expires_in`)
-        params["expires_at"] = answer_expires_at(params.pop("expires_in", None), required=True)
-        return cls(**params)
-
-    def is_expired(self, leeway: int = 0) -> bool | None:
-        """Tell whether this device authorization has expired.
-
-        Args:
-            leeway: seconds to subtract from the current time before comparing.
-
-        Returns:
-            `None` if the expiration date is unknown, else `True` when `now - leeway > expires_at`.
-        """
-        if self.expires_at is None:
-            return None
-        return datetime.now(tz=timezone.utc) - timedelta(seconds=leeway) > self.expires_at
+    def device_code(
+        self, device_code: str, *, requests_kwargs: dict[str, Any] | None = None, **token_kwargs: Any
+    ) -> BearerToken:
+        """Send one device access token request."""
+        ...  # pragma: no cover
 
 
 @define(init=False)
-class DeviceAuthorizationPollingJob(BaseTokenEndpointPollingJob):
+class DeviceAuthorizationPollingJob(BaseTokenEndpointPollingJob[DeviceCodeClient]):
     """Poll the token endpoint with a device code until the user approves the device authorization.
 
     Each call waits the current interval, then sends one Device Access Token Request. It returns the token,
     or `None` while the authorization is pending. See `BaseTokenEndpointPollingJob` for the details.
 
     Args:
-        client: the `OAuth2Client` to send token requests with.
+        client: the client to send token requests with (an `OAuth2Client`).
         device_code: a device code, or the `DeviceAuthorizationResponse` holding it (its `interval` and
             `expires_at` are then used as defaults).
         interval: seconds to wait before each request. Defaults to the response's interval, else 5.
@@ -153,7 +67,7 @@ class DeviceAuthorizationPollingJob(BaseTokenEndpointPollingJob):
 
     def __init__(
         self,
-        client: OAuth2Client,
+        client: DeviceCodeClient,
         device_code: str | DeviceAuthorizationResponse,
         interval: int | None = None,
         slow_down_interval: int = 5,

@@ -19,9 +19,7 @@ The loop above is bounded: once the deadline (`expires_at`) of the pending autho
 or `AccessDenied`. Sleeping goes through `time.sleep`, looked up at each call, so tests can patch
 `requests_oauth2client.polling.time.sleep` (or override `sleep()` in a subclass).
 
-This module also holds the checks shared by `DeviceAuthorizationResponse` and `BackChannelAuthenticationResponse`
-on the values that drive polling (`interval`, `expires_at`); `expires_in` follows the one policy of
-`_protocol.expires_in`.
+Each job types its `client` with a small Protocol of the one method it calls (`OAuth2Client` fits them all).
 """
 
 from __future__ import annotations
@@ -29,20 +27,15 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 from attrs import Attribute, define, field, setters
 
+from requests_oauth2client._protocol.pending import checked_expires_at
 from requests_oauth2client.exceptions import AuthorizationPending, SlowDown
-
-if TYPE_CHECKING:
-    from requests_oauth2client.client import OAuth2Client
-    from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken
 
 __all__ = ["BaseTokenEndpointPollingJob", "PollingExpired"]
-
-#: Longest polling interval, in seconds, accepted from an Authorization Server response.
-MAX_INTERVAL = 3600
 
 
 class PollingExpired(TimeoutError):
@@ -67,84 +60,6 @@ def _utcnow() -> datetime:
     return datetime.now(tz=timezone.utc)
 
 
-def checked_text(name: str, value: object) -> str:
-    """Check that a value is a non-empty string.
-
-    Args:
-        name: the name of the value, for the error message.
-        value: the value to check.
-
-    Returns:
-        the value, unchanged.
-
-    Raises:
-        TypeError: if the value is not a `str`.
-        ValueError: if the value is an empty string.
-    """
-    if not isinstance(value, str):
-        raise TypeError(f"`{name}` must be a string, got {type(value).__name__}.")
-    if not value:
-        raise ValueError(f"`{name}` must not be empty.")
-    return value
-
-
-def _integer_seconds(name: str, value: object) -> int:
-    """Turn an int, an integral float or a string of decimal digits into an int of seconds."""
-    if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a number of seconds, got bool.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(f"`{name}` must be a whole number of seconds, got {value!r}.")
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text.lstrip("-").isdecimal() or len(text) > 12:
-            raise ValueError(f"`{name}` must be a whole number of seconds, got a non-numeric string.")
-        return int(text)
-    raise TypeError(f"`{name}` must be a number of seconds, got {type(value).__name__}.")
-
-
-def checked_interval(value: object, *, maximum: int = MAX_INTERVAL) -> int:
-    """Check and normalize a polling `interval`.
-
-    Args:
-        value: an int, an integral float or a string of digits, in seconds.
-        maximum: the largest accepted value.
-
-    Returns:
-        the interval as an int.
-
-    Raises:
-        TypeError: if the value is not a number of seconds.
-        ValueError: if the value is negative, fractional or larger than `maximum`.
-
-    Example:
-        >>> checked_interval("5")
-        5
-    """
-    seconds = _integer_seconds("interval", value)
-    if not 0 <= seconds <= maximum:
-        raise ValueError(f"`interval` must be between 0 and {maximum} seconds, got {seconds}.")
-    return seconds
-
-
-def checked_expires_at(value: object) -> datetime | None:
-    """Check an `expires_at` value: `None` or a `datetime`; a naive datetime is taken as UTC.
-
-    Raises:
-        TypeError: if the value is neither `None` nor a `datetime`.
-    """
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        raise TypeError(f"`expires_at` must be a datetime, got {type(value).__name__}.")
-    if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
-
-
 def _check_seconds(instance: object, attribute: Attribute[Any], value: Any) -> None:
     """Check that an attribute is a finite, non-negative number of seconds (an attrs validator)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -153,8 +68,12 @@ def _check_seconds(instance: object, attribute: Attribute[Any], value: Any) -> N
         raise ValueError(f"`{attribute.name}` must be a finite, non-negative number of seconds, got {value!r}.")
 
 
+ClientT = TypeVar("ClientT")
+"""The type of the client a job sends its token requests with: a Protocol of the method it calls."""
+
+
 @define
-class BaseTokenEndpointPollingJob:
+class BaseTokenEndpointPollingJob(Generic[ClientT]):
     """Base class for the jobs that poll the token endpoint until a pending authorization completes.
 
     Subclasses implement `token_request()`. Each call to the job:
@@ -166,7 +85,7 @@ class BaseTokenEndpointPollingJob:
        (`ExpiredToken`, `AccessDenied`, ...) propagates.
 
     Args:
-        client: the `OAuth2Client` that sends the token requests.
+        client: the client that sends the token requests (an `OAuth2Client`).
         requests_kwargs: extra parameters for `requests` on each token request.
         token_kwargs: extra parameters for each token request.
         slow_down_interval: seconds added to `interval` each time the AS answers `slow_down`.
@@ -177,7 +96,7 @@ class BaseTokenEndpointPollingJob:
         interval: the current polling interval, which grows on `slow_down`. The other attributes are read-only.
     """
 
-    client: OAuth2Client = field(on_setattr=setters.frozen)
+    client: ClientT = field(on_setattr=setters.frozen)
     requests_kwargs: dict[str, Any] = field(on_setattr=setters.frozen)
     token_kwargs: dict[str, Any] = field(on_setattr=setters.frozen)
     slow_down_interval: int = field(validator=_check_seconds, on_setattr=setters.frozen)

@@ -1,7 +1,7 @@
 """The device authorization (RFC 8628) and CIBA request endpoints of `OAuth2Client`.
 
-`OAuth2Client` inherits these methods; the polling that follows them lives in `device_authorization`,
-`backchannel_authentication` and `polling`.
+`OAuth2Client` inherits these methods; the answers are values of `_protocol.pending`, and the polling
+that follows them lives in `device_authorization`, `backchannel_authentication` and `polling`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from jwskate import Jwk, Jwt, to_jwk
 from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._http.transport import json_body, raise_endpoint_error, send_to_endpoint
 from requests_oauth2client._protocol.authorization_urls import signed_request_claims
-from requests_oauth2client.backchannel_authentication import BackChannelAuthenticationResponse
-from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
+from requests_oauth2client._protocol.pending import BackChannelAuthenticationResponse, DeviceAuthorizationResponse
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import (
     BackChannelAuthenticationError,

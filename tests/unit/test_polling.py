@@ -17,6 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from requests_oauth2client import polling
+from requests_oauth2client._protocol.pending import (
+    MAX_INTERVAL,
+    checked_expires_at,
+    checked_interval,
+    checked_text,
+)
 from requests_oauth2client.exceptions import (
     AccessDenied,
     AuthorizationPending,
@@ -24,14 +30,7 @@ from requests_oauth2client.exceptions import (
     InvalidGrant,
     SlowDown,
 )
-from requests_oauth2client.polling import (
-    MAX_INTERVAL,
-    BaseTokenEndpointPollingJob,
-    PollingExpired,
-    checked_expires_at,
-    checked_interval,
-    checked_text,
-)
+from requests_oauth2client.polling import BaseTokenEndpointPollingJob, PollingExpired
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 TOKEN = object()  # what the fake token endpoint returns on success
