@@ -1,4 +1,4 @@
-"""ID Token validation (OpenID Connect Core 3.1.3.7, 3.2.2.11 and 12.2), as pure functions.
+"""ID Tokens (`IdToken`) and their validation (OpenID Connect Core 3.1.3.7, 3.2.2.11 and 12.2), as pure functions.
 
 `validate_id_token()` takes the ID Token and every expected value as parameters and does no I/O, except through
 the optional `refresh_jwks` callback, called at most once, when the key that signed the token is not in the JWKS or
@@ -7,7 +7,9 @@ does not verify its signature. `validate_id_token_with_client()` gathers those v
 `BearerToken.validate_id_token()` and `BearerToken.validate_refreshed_id_token()` use it, and so does every grant
 of `OAuth2Client` whose answer carries an ID Token.
 
-Every refusal raises a subclass of `InvalidIdToken`; the checks run in this order:
+`IdToken` is a `jwskate.SignedJwt` with the OpenID Connect accessors (also importable from `tokens`). Every
+refusal raises a subclass of `InvalidIdToken`; the checks run in this order (the signature step is in
+`_jose.id_token_signature`, the claim steps in `_jose.id_token_claims`):
 
 1. presence (`MissingIdToken`); the expected issuer must be known (`UnverifiableIdToken`: a client without
    `issuer` cannot tell whether the token comes from its AS); then encryption: a JWE is refused when no encryption
@@ -37,47 +39,41 @@ Every refusal raises a subclass of `InvalidIdToken`; the checks run in this orde
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import jwskate
 
 from requests_oauth2client._errors.id_token import (
-    IdTokenAuthTimeInTheFuture,
-    IdTokenAuthTimeTooOld,
     InvalidIdToken,
-    MismatchingIdTokenAcr,
-    MismatchingIdTokenAzp,
-    MismatchingIdTokenHash,
     MismatchingIdTokenIssuer,
-    MismatchingIdTokenNonce,
-    MismatchingIdTokenSubject,
-    MismatchingRefreshedIdTokenClaim,
     MissingIdToken,
     MissingIdTokenClaim,
     UnverifiableIdToken,
 )
-from requests_oauth2client._jose.checks import JwksLike
-from requests_oauth2client._jose.claims import (
-    as_datetime,
-    check_audience,
-    check_dates,
-    check_issuer,
-    numeric_date,
+from requests_oauth2client._jose.checks import JwksLike, decrypt_if_expected
+from requests_oauth2client._jose.claims import check_dates, utc_now
+from requests_oauth2client._jose.id_token_claims import (
+    check_acr,
+    check_auth_time,
+    check_hashes,
+    check_issuer_and_audience,
+    check_nonce,
+    check_same_session,
+    hash_method,
     string_claim,
-    utc_now,
 )
-from requests_oauth2client._jose.id_token_signature import ID_TOKEN_FAILURES, check_headers, decrypt, verify_signature
-from requests_oauth2client.tokens import IdToken, id_token_converter
+from requests_oauth2client._jose.id_token_signature import ID_TOKEN_FAILURES, check_headers, verify_signature
 
 __all__ = [
     "DEFAULT_ID_TOKEN_ALG",
     "DEFAULT_MAX_IAT_AGE",
     "AuthorizationResponseLike",
+    "IdToken",
     "IdTokenClient",
     "client_signing_settings",
+    "id_token_converter",
     "validate_id_token",
     "validate_id_token_with_client",
 ]
@@ -86,6 +82,111 @@ DEFAULT_ID_TOKEN_ALG = "RS256"
 """The ID Token signature alg expected when the client registered none (OpenID Connect Registration)."""
 DEFAULT_MAX_IAT_AGE = 24 * 3600
 """How old (in seconds) an ID Token `iat` may be, by default."""
+
+
+class IdToken(jwskate.SignedJwt):
+    """An OpenID Connect ID Token: a signed JWT with a few extra accessors.
+
+    All `jwskate.SignedJwt` accessors are available (`claims`, `issuer`, `audiences`, `subject`, `alg`, `kid`,
+    `expires_at`, `verify()`...), and any claim can be read as an attribute (`id_token.nonce`).
+
+    Raises:
+        jwskate.InvalidJwt: if the value is not a compact JWS whose header and payload are JSON objects.
+    """
+
+    def __init__(self, value: bytes | str, *, max_size: int = 16 * 1024) -> None:
+        super().__init__(value, max_size=max_size)
+        if not isinstance(self.headers, dict) or not isinstance(self.claims, dict):
+            msg = "the JWT header and payload must be JSON objects"
+            raise jwskate.InvalidJwt(msg)
+
+    def __reduce__(self) -> tuple[type[IdToken], tuple[bytes]]:
+        return type(self), (bytes(self.value),)
+
+    @property
+    def authorized_party(self) -> str | None:
+        """The `azp` claim, or None.
+
+        Raises:
+            AttributeError: if `azp` is not a string.
+        """
+        azp = self.get_claim("azp")
+        if azp is None or isinstance(azp, str):
+            return azp
+        msg = "azp has an unexpected type"
+        raise AttributeError(msg)
+
+    @property
+    def auth_datetime(self) -> datetime | None:
+        """The `auth_time` claim as an aware UTC datetime, or None.
+
+        Raises:
+            AttributeError: if `auth_time` is not a positive integer.
+        """
+        auth_time = self.get_claim("auth_time")
+        if auth_time is None:
+            return None
+        if isinstance(auth_time, int) and not isinstance(auth_time, bool) and auth_time > 0:
+            try:
+                return datetime.fromtimestamp(auth_time, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                pass
+        msg = "auth_time must be a positive integer"
+        raise AttributeError(msg)
+
+    @classmethod
+    def hash_method(cls, key: jwskate.Jwk | Mapping[str, Any], alg: str | None = None) -> Callable[[str], str]:
+        """Return the function computing `at_hash`, `c_hash` and `s_hash` values for a signing key and alg.
+
+        The hash is the left half of the digest of the ASCII value with the hash function of the signature alg,
+        base64url-encoded. For EdDSA the function depends on the curve: SHA-512 for Ed25519, SHAKE256 (114 bytes)
+        for Ed448.
+
+        Args:
+            key: the key that signs (or verifies) the ID Token.
+            alg: the signature alg; defaults to the key `alg`.
+
+        Returns:
+            a callable taking the value to protect and returning its hash.
+
+        Raises:
+            jwskate.UnsupportedAlg: if the alg is unknown, or EdDSA with an unknown curve.
+            jwskate.ExpectedAlgRequired: if neither `alg` nor the key gives an alg.
+
+        Example:
+            >>> key = jwskate.Jwk.generate(alg="ES256")
+            >>> len(IdToken.hash_method(key)("an_access_token"))
+            22
+        """
+        return hash_method(key, alg)
+
+
+def id_token_converter(id_token: object) -> IdToken | jwskate.JweCompact | None:
+    """Turn a raw ID Token into an `IdToken`, or a `jwskate.JweCompact` when it is encrypted.
+
+    Args:
+        id_token: None, an `IdToken`, a `JweCompact`, a `SignedJwt`, or the token as `str`/`bytes`.
+
+    Returns:
+        None, an `IdToken` or a `JweCompact`.
+
+    Raises:
+        InvalidIdToken: if the value is neither a compact JWS nor a compact JWE.
+    """
+    if id_token is None or isinstance(id_token, (IdToken, jwskate.JweCompact)):
+        return id_token
+    if isinstance(id_token, jwskate.SignedJwt):
+        id_token = id_token.value
+    if isinstance(id_token, (str, bytes)):
+        try:
+            return IdToken(id_token)
+        except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
+            pass
+        try:
+            return jwskate.JweCompact(id_token)
+        except (ValueError, TypeError, RecursionError):
+            pass
+    raise InvalidIdToken("not a valid compact JWS or JWE", id_token)
 
 
 class IdTokenClient(Protocol):
@@ -204,13 +305,15 @@ def validate_id_token(
         )
     now = utc_now(now)
     expected_alg = expected_alg or DEFAULT_ID_TOKEN_ALG
-    clear = decrypt(converted, encrypted_alg, encrypted_enc, decryption_key)
+    clear = decrypt_if_expected(
+        converted, alg=encrypted_alg, enc=encrypted_enc, keys=decryption_key, failures=ID_TOKEN_FAILURES, nested=IdToken
+    )
 
     alg = check_headers(clear, expected_alg)
     key = verify_signature(clear, alg, jwks, refresh_jwks, client_secret)
 
     claims = clear.claims
-    _check_issuer_and_audience(clear, claims, issuer, client_id)
+    check_issuer_and_audience(clear, claims, issuer, client_id)
     check_dates(
         clear,
         claims,
@@ -221,21 +324,18 @@ def validate_id_token(
         iat_leeway=iat_leeway,
         max_iat_age=max_iat_age,
     )
-    _string_claim(clear, claims, "sub", required=True)
+    string_claim(clear, claims, "sub", required=True)
     for claim in required_claims:
         if claims.get(claim) is None:
             raise MissingIdTokenClaim(claim, id_token=clear)
-    if nonce is not None:
-        received_nonce = _string_claim(clear, claims, "nonce", required=False)
-        if received_nonce is None or not secrets.compare_digest(received_nonce.encode(), nonce.encode()):
-            raise MismatchingIdTokenNonce(received_nonce, nonce, id_token=clear)
-    _check_acr(clear, claims, acr_values)
-    _check_hashes(clear, claims, key, alg, access_token=access_token, code=code, state=state)
+    check_nonce(clear, claims, nonce)
+    check_acr(clear, claims, acr_values)
+    check_hashes(clear, claims, key, alg, access_token=access_token, code=code, state=state)
     if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 0):
         raise UnverifiableIdToken(f"invalid max_age {max_age!r}", clear)
-    _check_auth_time(clear, claims, now, max_age=max_age, max_age_leeway=auth_time_leeway, clock_leeway=iat_leeway)
+    check_auth_time(clear, claims, now, max_age=max_age, max_age_leeway=auth_time_leeway, clock_leeway=iat_leeway)
     if previous_id_token is not None:
-        _check_same_session(clear, claims, previous_id_token, decryption_key)
+        check_same_session(clear, claims, _read_original(clear, previous_id_token, decryption_key).claims)
     return clear
 
 
@@ -337,115 +437,6 @@ def _optional_attr(obj: object, name: str) -> Any:
         return getattr(obj, name, None)
     except AttributeError:  # e.g. OAuth2Client.client_id when the auth handler has none
         return None
-
-
-def _string_claim(id_token: IdToken, claims: Mapping[str, Any], name: str, *, required: bool) -> str | None:
-    return string_claim(id_token, claims, name, required=required, failures=ID_TOKEN_FAILURES)
-
-
-def _numeric_date(id_token: IdToken, claims: Mapping[str, Any], name: str) -> float:
-    return numeric_date(id_token, claims, name, ID_TOKEN_FAILURES)
-
-
-def _check_issuer_and_audience(id_token: IdToken, claims: Mapping[str, Any], issuer: str, client_id: str) -> None:
-    check_issuer(id_token, claims, issuer, ID_TOKEN_FAILURES)
-    audiences = check_audience(id_token, claims, client_id, ID_TOKEN_FAILURES)
-    azp = _string_claim(id_token, claims, "azp", required=len(set(audiences)) > 1)
-    if azp is not None and azp != client_id:
-        raise MismatchingIdTokenAzp(azp, client_id, id_token=id_token)
-
-
-def _check_acr(id_token: IdToken, claims: Mapping[str, Any], acr_values: Iterable[str] | str | None) -> None:
-    if acr_values is None:
-        return
-    expected = acr_values.split() if isinstance(acr_values, str) else list(acr_values)
-    if not expected:
-        return
-    acr = _string_claim(id_token, claims, "acr", required=False)
-    # `acr_values` is a voluntary request (OpenID Connect Core §3.1.2.1): the AS may leave `acr` out, but an
-    # `acr` it does return must be one of the requested values.
-    if acr is not None and acr not in expected:
-        raise MismatchingIdTokenAcr(acr, expected, id_token=id_token)
-
-
-def _check_hashes(
-    id_token: IdToken,
-    claims: Mapping[str, Any],
-    key: jwskate.Jwk,
-    alg: str,
-    *,
-    access_token: str | None,
-    code: str | None,
-    state: str | None,
-) -> None:
-    """Check `at_hash`, `c_hash` and `s_hash` when present (an `s_hash` without a known state is refused)."""
-    hash_method: Callable[[str], str] | None = None  # built only when a hash claim is to be checked
-    for claim, value in (("at_hash", access_token), ("c_hash", code), ("s_hash", state)):
-        received = _string_claim(id_token, claims, claim, required=False)
-        if received is None or (value is None and claim != "s_hash"):
-            continue
-        if value is None:
-            raise MismatchingIdTokenHash(claim, id_token=id_token)
-        hash_method = hash_method or IdToken.hash_method(key, alg)
-        if not secrets.compare_digest(received.encode(), hash_method(value).encode()):
-            raise MismatchingIdTokenHash(claim, id_token=id_token)
-
-
-def _check_auth_time(
-    id_token: IdToken,
-    claims: Mapping[str, Any],
-    now: datetime,
-    *,
-    max_age: int | None,
-    max_age_leeway: int,
-    clock_leeway: int,
-) -> None:
-    """`auth_time`, when present, is never in the future; with `max_age`, it is required and recent enough."""
-    if max_age is None and claims.get("auth_time") is None:
-        return
-    auth_time = _numeric_date(id_token, claims, "auth_time")
-    now_ts = now.timestamp()
-    if auth_time > now_ts + clock_leeway:
-        raise IdTokenAuthTimeInTheFuture(
-            as_datetime(auth_time), now + timedelta(seconds=clock_leeway), id_token=id_token
-        )
-    if max_age is not None and auth_time < now_ts - max_age - max_age_leeway:
-        raise IdTokenAuthTimeTooOld(
-            as_datetime(auth_time), now - timedelta(seconds=max_age + max_age_leeway), id_token=id_token
-        )
-
-
-def _check_same_session(
-    id_token: IdToken,
-    claims: Mapping[str, Any],
-    previous: IdToken | jwskate.JweCompact | str,
-    decryption_key: jwskate.Jwk | Mapping[str, Any] | None,
-) -> None:
-    """OpenID Connect Core 12.2: a refreshed ID Token belongs to the same authentication as the original one.
-
-    `iss`, `sub`, `aud` (compared as a set) and `azp` (present in both or in neither) are the same; an `auth_time`,
-    when present, is the time of the original authentication.
-    """
-    original = _read_original(id_token, previous, decryption_key).claims
-    if claims.get("iss") != original.get("iss"):
-        raise MismatchingIdTokenIssuer(claims.get("iss"), original.get("iss"), id_token=id_token)
-    if claims.get("sub") != original.get("sub"):
-        raise MismatchingIdTokenSubject(claims.get("sub"), original.get("sub"), id_token=id_token)
-    if _audience_set(claims.get("aud")) != _audience_set(original.get("aud")):
-        raise MismatchingRefreshedIdTokenClaim("aud", claims.get("aud"), original.get("aud"), id_token=id_token)
-    if claims.get("azp") != original.get("azp"):
-        raise MismatchingRefreshedIdTokenClaim("azp", claims.get("azp"), original.get("azp"), id_token=id_token)
-    auth_time = claims.get("auth_time")
-    if auth_time is not None and auth_time != original.get("auth_time"):
-        raise MismatchingRefreshedIdTokenClaim("auth_time", auth_time, original.get("auth_time"), id_token=id_token)
-
-
-def _audience_set(aud: object) -> frozenset[str] | None:
-    """An `aud` value as a set of audiences, or None when it is not a string or a list of strings."""
-    audiences = [aud] if isinstance(aud, str) else aud
-    if isinstance(audiences, list) and all(isinstance(audience, str) for audience in audiences):
-        return frozenset(audiences)
-    return None
 
 
 def _read_original(

@@ -1,9 +1,9 @@
-"""Token responses, ID Tokens and the errors raised when an ID Token does not pass validation.
+"""Token responses, and the errors raised when an ID Token does not pass validation.
 
-`BearerToken` holds a token endpoint response and works as a `requests` auth handler. `IdToken` is a
-`jwskate.SignedJwt` with the OpenID Connect accessors. The checks themselves live in
-[requests_oauth2client.id_token][]; `BearerToken.validate_id_token()` feeds them with a client's configuration.
-The `InvalidIdToken` error family and `ExpiredAccessToken` are defined in a private module and importable from here.
+`BearerToken` holds a token endpoint response and works as a `requests` auth handler. `IdToken` lives with its
+validation in [requests_oauth2client.id_token][] and is importable from here; `BearerToken.validate_id_token()` feeds
+that validation with a client's configuration. The `InvalidIdToken` error family and `ExpiredAccessToken` are defined
+in a private module and importable from here.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 import jwskate
 import requests
-from binapy import BinaPy
-from cryptography.hazmat.primitives import hashes
 
 from requests_oauth2client._errors.id_token import (
     ExpiredAccessToken,
@@ -56,10 +53,14 @@ from requests_oauth2client._errors.id_token import (
 )
 from requests_oauth2client.enums import AccessTokenTypes, TokenType
 from requests_oauth2client.exceptions import UnsupportedTokenTypeError
+from requests_oauth2client.id_token import (
+    AuthorizationResponseLike,
+    IdToken,
+    IdTokenClient,
+    id_token_converter,
+    validate_id_token_with_client,
+)
 from requests_oauth2client.utils import accepts_expires_in
-
-if TYPE_CHECKING:
-    from requests_oauth2client.id_token import AuthorizationResponseLike, IdTokenClient
 
 __all__ = [
     "AccessTokenTypes",
@@ -108,149 +109,6 @@ UnsupportedTokenType = UnsupportedTokenTypeError
 Not the root `UnsupportedTokenType`, which is the revocation endpoint error `unsupported_token_type`. `TokenType` and
 `AccessTokenTypes` (now in `enums`) are importable from here too, as in version 1.7.
 """
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# IdToken
-# ---------------------------------------------------------------------------------------------------------------
-
-_SIGNATURE_ALGS: Mapping[str, type[jwskate.BaseSignatureAlg]] = {
-    name: alg_class
-    for jwk_class in (jwskate.RSAJwk, jwskate.ECJwk, jwskate.OKPJwk, jwskate.SymmetricJwk)
-    for name, alg_class in jwk_class.SIGNATURE_ALGORITHMS.items()
-}
-_EDDSA_HASHES: Mapping[str, Callable[[], hashes.HashAlgorithm]] = {
-    "Ed25519": hashes.SHA512,
-    "Ed448": lambda: hashes.SHAKE256(114),
-}
-
-
-class IdToken(jwskate.SignedJwt):
-    """An OpenID Connect ID Token: a signed JWT with a few extra accessors.
-
-    All `jwskate.SignedJwt` accessors are available (`claims`, `issuer`, `audiences`, `subject`, `alg`, `kid`,
-    `expires_at`, `verify()`...), and any claim can be read as an attribute (`id_token.nonce`).
-
-    Raises:
-        jwskate.InvalidJwt: if the value is not a compact JWS whose header and payload are JSON objects.
-    """
-
-    def __init__(self, value: bytes | str, *, max_size: int = 16 * 1024) -> None:
-        super().__init__(value, max_size=max_size)
-        if not isinstance(self.headers, dict) or not isinstance(self.claims, dict):
-            msg = "the JWT header and payload must be JSON objects"
-            raise jwskate.InvalidJwt(msg)
-
-    def __reduce__(self) -> tuple[type[IdToken], tuple[bytes]]:
-        return type(self), (bytes(self.value),)
-
-    @property
-    def authorized_party(self) -> str | None:
-        """The `azp` claim, or None.
-
-        Raises:
-            AttributeError: if `azp` is not a string.
-        """
-        azp = self.get_claim("azp")
-        if azp is None or isinstance(azp, str):
-            return azp
-        msg = "azp has an unexpected type"
-        raise AttributeError(msg)
-
-    @property
-    def auth_datetime(self) -> datetime | None:
-        """The `auth_time` claim as an aware UTC datetime, or None.
-
-        Raises:
-            AttributeError: if `auth_time` is not a positive integer.
-        """
-        auth_time = self.get_claim("auth_time")
-        if auth_time is None:
-            return None
-        if isinstance(auth_time, int) and not isinstance(auth_time, bool) and auth_time > 0:
-            try:
-                return datetime.fromtimestamp(auth_time, tz=timezone.utc)
-            except (OverflowError, OSError, ValueError):
-                pass
-        msg = "auth_time must be a positive integer"
-        raise AttributeError(msg)
-
-    @classmethod
-    def hash_method(cls, key: jwskate.Jwk | Mapping[str, Any], alg: str | None = None) -> Callable[[str], str]:
-        """Return the function computing `at_hash`, `c_hash` and `s_hash` values for a signing key and alg.
-
-        The hash is the left half of the digest of the ASCII value with the hash function of the signature alg,
-        base64url-encoded. For EdDSA the function depends on the curve: SHA-512 for Ed25519, SHAKE256 (114 bytes)
-        for Ed448.
-
-        Args:
-            key: the key that signs (or verifies) the ID Token.
-            alg: the signature alg; defaults to the key `alg`.
-
-        Returns:
-            a callable taking the value to protect and returning its hash.
-
-        Raises:
-            jwskate.UnsupportedAlg: if the alg is unknown, or EdDSA with an unknown curve.
-            jwskate.ExpectedAlgRequired: if neither `alg` nor the key gives an alg.
-
-        Example:
-            >>> key = jwskate.Jwk.generate(alg="ES256")
-            >>> len(IdToken.hash_method(key)("an_access_token"))
-            22
-        """
-        jwk = jwskate.to_jwk(key)
-        alg = alg or jwk.alg
-        if alg is None:
-            msg = "an alg is required to compute an ID Token hash"
-            raise jwskate.ExpectedAlgRequired(msg)
-        hash_factory: Callable[[], hashes.HashAlgorithm]
-        if alg == "EdDSA":
-            crv = jwk.get("crv")
-            if not isinstance(crv, str) or crv not in _EDDSA_HASHES:
-                raise jwskate.UnsupportedAlg(f"EdDSA with curve {crv!r}")
-            hash_factory = _EDDSA_HASHES[crv]
-        elif alg in _SIGNATURE_ALGS:
-            hashing_alg = _SIGNATURE_ALGS[alg].hashing_alg
-            hash_factory = lambda: hashing_alg  # noqa: E731
-        else:
-            raise jwskate.UnsupportedAlg(alg)
-
-        def hash_value(value: str) -> str:
-            hasher = hashes.Hash(hash_factory())
-            hasher.update(value.encode())
-            digest = hasher.finalize()
-            return BinaPy(digest[: len(digest) // 2]).to("b64u").ascii()
-
-        return hash_value
-
-
-def id_token_converter(id_token: object) -> IdToken | jwskate.JweCompact | None:
-    """Turn a raw ID Token into an `IdToken`, or a `jwskate.JweCompact` when it is encrypted.
-
-    Args:
-        id_token: None, an `IdToken`, a `JweCompact`, a `SignedJwt`, or the token as `str`/`bytes`.
-
-    Returns:
-        None, an `IdToken` or a `JweCompact`.
-
-    Raises:
-        InvalidIdToken: if the value is neither a compact JWS nor a compact JWE.
-    """
-    if id_token is None or isinstance(id_token, (IdToken, jwskate.JweCompact)):
-        return id_token
-    if isinstance(id_token, jwskate.SignedJwt):
-        id_token = id_token.value
-    if isinstance(id_token, (str, bytes)):
-        try:
-            return IdToken(id_token)
-        except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
-            pass
-        try:
-            return jwskate.JweCompact(id_token)
-        except (ValueError, TypeError, RecursionError):
-            pass
-    raise InvalidIdToken("not a valid compact JWS or JWE", id_token)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -501,8 +359,6 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Raises:
             InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
         """
-        from requests_oauth2client.id_token import validate_id_token_with_client  # id_token imports this module
-
         try:
             id_token = validate_id_token_with_client(
                 self.id_token,
@@ -541,8 +397,6 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         Raises:
             InvalidIdToken: (a subclass of it) if the ID Token is missing or does not pass validation.
         """
-        from requests_oauth2client.id_token import validate_id_token_with_client  # id_token imports this module
-
         previous_id_token = previous.id_token if isinstance(previous, BearerToken) else previous
         try:
             id_token = validate_id_token_with_client(

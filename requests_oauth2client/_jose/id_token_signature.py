@@ -1,6 +1,7 @@
-"""The JOSE steps of ID Token validation (decryption, headers, key selection and signature), with ID Token errors.
+"""The JOSE steps of ID Token validation (headers, key selection and signature), with ID Token errors.
 
-Private module, used by [requests_oauth2client.id_token][] (steps 1 to 3 of `validate_id_token()`). The rules
+Private module, used by [requests_oauth2client.id_token][] (steps 2 and 3 of `validate_id_token()`; the claim steps
+are in `_jose.id_token_claims`). Typed on `jwskate.SignedJwt`: `IdToken`, defined in `id_token`, is one. The rules
 themselves (which keys and algorithms are acceptable, how `iss`, `aud` and dates are checked) are in `_jose.checks`
 and `_jose.claims`, shared with logout tokens and signed responses; this module names each failure with the
 `InvalidIdToken` subclass that ID Token validation raises.
@@ -33,11 +34,10 @@ from requests_oauth2client._errors.id_token import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
-from requests_oauth2client._jose.checks import JwksLike, KeysLike, check_signature_headers, decrypt_if_expected
+from requests_oauth2client._jose.checks import JwksLike, check_signature_headers
 from requests_oauth2client._jose.checks import verify_signature as _verify_signature
-from requests_oauth2client.tokens import IdToken
 
-__all__ = ["ID_TOKEN_FAILURES", "check_headers", "decrypt", "verify_signature"]
+__all__ = ["ID_TOKEN_FAILURES", "check_headers", "verify_signature"]
 
 
 class _IdTokenFailures:
@@ -102,18 +102,13 @@ ID_TOKEN_FAILURES = _IdTokenFailures()
 """The `InvalidIdToken` subclasses of each failed step (a `JoseFailures` and a `ClaimFailures`)."""
 
 
-def decrypt(id_token: IdToken | jwskate.JweCompact, alg: str | None, enc: str | None, keys: KeysLike | None) -> IdToken:
-    """Check that the ID Token is encrypted exactly when expected (`alg`), and decrypt it."""
-    return decrypt_if_expected(id_token, alg=alg, enc=enc, keys=keys, failures=ID_TOKEN_FAILURES, nested=IdToken)
-
-
-def check_headers(id_token: IdToken, expected_alg: str) -> str:
+def check_headers(id_token: jwskate.SignedJwt, expected_alg: str) -> str:
     """Check the `alg`, `kid`, `crit` and `typ` headers; return the alg."""
     return check_signature_headers(id_token, expected_alg, ID_TOKEN_FAILURES)
 
 
 def verify_signature(
-    id_token: IdToken,
+    id_token: jwskate.SignedJwt,
     alg: str,
     jwks: JwksLike | None,
     refresh_jwks: Callable[[], JwksLike] | None,
