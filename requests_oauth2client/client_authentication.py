@@ -22,7 +22,6 @@ exceptions raised here.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -34,10 +33,11 @@ import requests
 from attrs import field, frozen
 from jwskate import InvalidJwk, Jwk, SymmetricJwk, to_jwk
 
+from requests_oauth2client._jose.jws import JwsWriter
 from requests_oauth2client.enums import JwtTypes
 
 if TYPE_CHECKING:
-    from jwskate.jwa import BaseSignatureAlg
+    pass
 
 __all__ = [
     "BaseClientAssertionAuthenticationMethod",
@@ -56,9 +56,6 @@ __all__ = [
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-# compact JSON; built once because `json.dumps` with non-default options builds a new encoder at every call
-_json_encoder = json.JSONEncoder(separators=(",", ":"))
 
 
 class InvalidRequestForClientAuthentication(RuntimeError):
@@ -143,10 +140,6 @@ def _implied_signing_alg(jwk: Jwk) -> str | None:
 def _default_jti() -> str:
     """Generate a random JWT ID: 128 bits from the OS CSPRNG, base64url-encoded."""
     return secrets.token_urlsafe(16)
-
-
-def _b64url(data: bytes) -> bytes:
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 def _request_audience(request: requests.PreparedRequest) -> str:
@@ -307,12 +300,19 @@ class BaseClientAssertionAuthenticationMethod(BaseClientAuthenticationMethod):
         Raises:
             NotImplementedError: in this base class, which has no signing key.
         """
-        signing_input = self._encoded_header + b"." + _b64url(self._claims(audience))
-        signature = self._signer.sign(signing_input)
-        return (signing_input + b"." + _b64url(bytes(signature))).decode("ascii")
+        iat = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "iat": iat,
+            "exp": iat + self.lifetime,
+            "jti": str(self.jti_gen()),
+        }
+        return self._writer.compact(claims)
 
-    def _signature_wrapper(self) -> BaseSignatureAlg:
-        """The jwskate signature wrapper, initialised with the signing key and alg. Subclasses provide it."""
+    def _signing_key(self) -> Jwk:
+        """The key that signs the assertions (checked against `alg`). Subclasses provide it."""
         raise NotImplementedError
 
     def _header_params(self) -> dict[str, str]:
@@ -322,28 +322,10 @@ class BaseClientAssertionAuthenticationMethod(BaseClientAuthenticationMethod):
             header["typ"] = str(self.typ)
         return header
 
-    # Signing is on the path of every token request: the key wrapper, the encoded header and the encoded constant
-    # claims are built once per instance (the instance is immutable).
-
     @cached_property
-    def _signer(self) -> BaseSignatureAlg:
-        return self._signature_wrapper()
-
-    @cached_property
-    def _encoded_header(self) -> bytes:
-        return _b64url(_json_encoder.encode(self._header_params()).encode())
-
-    @cached_property
-    def _claims_prefix(self) -> str:
-        client_id = _json_encoder.encode(self.client_id)
-        return f'{{"iss":{client_id},"sub":{client_id},"aud":'
-
-    def _claims(self, audience: str) -> bytes:
-        """The JSON-encoded claims of a new assertion: the constant prefix, then each value JSON-encoded."""
-        iat = int(time.time())
-        aud = _json_encoder.encode(audience)
-        jti = _json_encoder.encode(str(self.jti_gen()))
-        return f'{self._claims_prefix}{aud},"iat":{iat},"exp":{iat + self.lifetime},"jti":{jti}}}'.encode()
+    def _writer(self) -> JwsWriter:
+        """The one JWS writer of this method (the instance is immutable): key, alg and encoded header, built once."""
+        return JwsWriter(self._signing_key(), str(self.alg), self._header_params())
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the `client_id`, `client_assertion` and `client_assertion_type` form fields."""
@@ -400,13 +382,13 @@ class ClientSecretJwt(BaseClientAssertionAuthenticationMethod):
         )
 
     def __attrs_post_init__(self) -> None:
-        _ = self._signer, self._encoded_header  # check the alg now, and build what every assertion reuses
+        _ = self._writer  # check the alg now, and build what every assertion reuses
 
-    def _signature_wrapper(self) -> BaseSignatureAlg:
+    def _signing_key(self) -> Jwk:
         key = SymmetricJwk.from_bytes(self.client_secret.encode())
         if self.alg not in key.supported_signing_algorithms():
             raise InvalidClientAssertionSigningKeyOrAlg(self.alg, f"{self.alg!r} is not an HMAC signing alg")
-        return key.signature_wrapper(self.alg)
+        return key
 
 
 @frozen(init=False)
@@ -481,10 +463,10 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
         return jwk, alg
 
     def __attrs_post_init__(self) -> None:
-        _ = self._signer, self._encoded_header  # build what every assertion reuses
+        _ = self._writer  # build what every assertion reuses
 
-    def _signature_wrapper(self) -> BaseSignatureAlg:
-        return self.private_jwk.signature_wrapper(self.alg)
+    def _signing_key(self) -> Jwk:
+        return self.private_jwk
 
     def _header_params(self) -> dict[str, str]:
         return {**super()._header_params(), "kid": self.private_jwk.kid}

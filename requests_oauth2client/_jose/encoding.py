@@ -1,7 +1,7 @@
-"""The encoding pieces of DPoP proofs: base64url, compact JSON, `ath`, default `jti` and `iat`.
+"""The encoding pieces of the tokens we write: base64url, compact JSON; and of DPoP proofs: `ath`, `jti`, `iat`.
 
-Private: used by `dpop`, where keys build their proofs. Proofs are built on every request to a resource server, so
-these are written for speed (see the DPoP benchmarks).
+Used by the one JWS writer (`_jose.jws`) and by `dpop`. Proofs are built on every request to a resource server and
+assertions on every token request, so these are written for speed (see the benchmarks).
 """
 
 from __future__ import annotations
