@@ -1,6 +1,6 @@
 """DPoP speed check (a script, not a test): prints two cost ratios measured in the same run.
 
-1. One ES256 proof from `DPoPKey.proof()` (and from the `_proof_str()` fast path) versus a minimal proof written by
+1. One ES256 proof from `DPoPKey.proof()` (and from the `compact_proof()` fast path) versus a minimal proof written by
    hand on `cryptography` (same header, same claims, same key). Target: at most 2.5x.
 2. A request through `DPoPToken` versus a request through `BearerToken`, both over a fake transport adapter that
    returns a canned response. Target: at most 1.5x.
@@ -90,7 +90,7 @@ def main() -> int:
         return key.proof(htm="GET", htu=URL)
 
     def library_proof_str() -> str:
-        return key._proof_str("GET", URL)
+        return key.compact_proof("GET", URL)
 
     for func in (hand_made, library_proof, library_proof_str):
         func()  # warm up caches
@@ -102,7 +102,7 @@ def main() -> int:
     request_ratios = {}
     print(f"hand-made ES256 proof (cryptography): {t_hand * 1e6:8.1f} us")
     print(f"DPoPKey.proof()                     : {t_proof * 1e6:8.1f} us  ratio {t_proof / t_hand:.2f}x")
-    print(f"DPoPKey._proof_str()                : {t_proof_str * 1e6:8.1f} us  ratio {t_proof_str / t_hand:.2f}x")
+    print(f"DPoPKey.compact_proof()             : {t_proof_str * 1e6:8.1f} us  ratio {t_proof_str / t_hand:.2f}x")
     for trust_env in (True, False):
         # trust_env=True is requests' default (it reads proxy settings from the environment for every request);
         # trust_env=False makes a cheaper Bearer baseline, hence a stricter ratio.

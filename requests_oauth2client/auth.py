@@ -37,7 +37,7 @@ import requests
 from attrs import define, field, setters
 
 from requests_oauth2client._http.origins import forget_credentials_before_leaving as forget_if_leaving
-from requests_oauth2client._http.origins import origin_of, resend_on_same_connection, response_origin
+from requests_oauth2client._http.resend import Resend
 from requests_oauth2client.authorization_request import AuthorizationResponse
 from requests_oauth2client.client import OAuth2Client
 from requests_oauth2client.device_authorization import DeviceAuthorizationPollingJob, DeviceAuthorizationResponse
@@ -91,11 +91,6 @@ def _carry_forward(new: BearerToken, old: BearerToken) -> BearerToken:
     for name, value in kept.items():
         object.__setattr__(merged, name, value)  # frozen token: same trick as BearerToken
     return merged
-
-
-def _can_resend(request: requests.PreparedRequest) -> bool:
-    """A request can be sent again when its body is absent or in memory (not a consumed stream)."""
-    return request.body is None or isinstance(request.body, (bytes, str))
 
 
 @define(init=False)
@@ -184,7 +179,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             request = token(request)  # raises ExpiredAccessToken when the token is expired and not renewable
             self._remember(token)
         if self.renew_on_invalid_token:
-            hook = functools.partial(self._renew_and_resend, token, origin_of(request.url or ""))
+            hook = functools.partial(self._renew_and_resend, token, Resend(request))
             request.hooks["response"].append(hook)
         return request
 
@@ -243,20 +238,19 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
             self.token = None
 
     def _renew_and_resend(
-        self, used: BearerToken, origin: str, response: requests.Response, **kw: Any
+        self, used: BearerToken, resend: Resend, response: requests.Response, **kw: Any
     ) -> requests.Response:
-        """Response hook: on `401` + `invalid_token` from `origin` (where the token went), renew and resend once.
+        """Response hook: on `401` + `invalid_token` from the origin the token went to, renew and resend once.
 
-        A redirect to another origin gets no `Authorization` header, and its 401 renews nothing.
+        A redirect to another origin gets no `Authorization` header, and its 401 renews nothing. When the request
+        cannot be sent again (see `_http.resend`), nothing is renewed and the 401 stands.
         """
-        forget_if_leaving(response, origin, ("Authorization",))
-        if response.status_code != 401 or response_origin(response) != origin:
+        forget_if_leaving(response, resend.origin, ("Authorization",))
+        if response.status_code != 401 or not resend.answered_by_origin(response):
             return response
         if not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", "")):
             return response
-        original = response.request
-        connection = getattr(response, "connection", None)
-        if original is None or connection is None or not _can_resend(original):
+        if not resend.possible(response):
             return response
         with self._lock:
             current = self.token
@@ -266,7 +260,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         if current is None or current == used:
             return response  # the token could not be renewed: the 401 stands
 
-        return resend_on_same_connection(response, original, connection, current, **kw)
+        return resend.send_again(response, current, **kw)
 
 
 @define(init=False)

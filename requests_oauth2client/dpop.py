@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import jwskate
 import requests
 from attrs import Attribute, define, field, frozen, setters
-from binapy import BinaPy
 
 from requests_oauth2client._errors.dpop import (
     InvalidDPoPAccessToken,
@@ -36,17 +35,19 @@ from requests_oauth2client._errors.dpop import (
     MissingDPoPNonce,
     RepeatedDPoPNonce,
 )
-from requests_oauth2client._http.dpop_headers import DPOP_NONCE_HEADER, RsNonceRetry, htu_of, valid_nonce
-from requests_oauth2client._http.origins import origin_of, response_origin
-from requests_oauth2client._jose.dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
-from requests_oauth2client._jose.encoding import (
-    asymmetric_signature_algs,
-    ath_of,
-    b64u,
-    default_iat,
-    default_jti,
-    json_b64u,
+from requests_oauth2client._http.dpop_headers import (
+    DPOP_NONCE_HEADER,
+    OriginNonces,
+    dpop_challenge,
+    htu_of,
+    provided_nonce,
+    valid_nonce,
 )
+from requests_oauth2client._http.origins import forget_credentials_before_leaving, origin_of, response_origin
+from requests_oauth2client._http.resend import Resend
+from requests_oauth2client._jose.dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
+from requests_oauth2client._jose.encoding import asymmetric_signature_algs, ath_of, default_iat, default_jti
+from requests_oauth2client._jose.jws import JwsWriter, WrittenJwt
 from requests_oauth2client.tokens import BearerToken, IdToken
 from requests_oauth2client.utils import accepts_expires_in
 
@@ -162,12 +163,13 @@ class DPoPToken(BearerToken):  # type: ignore[override]
         """
         request = super().__call__(request)
         self._add_proof(request)
-        request.register_hook("response", RsNonceRetry(self, request))  # type: ignore[no-untyped-call]
+        request.register_hook("response", _RsNonceRetry(self, request))  # type: ignore[no-untyped-call]
         return request
 
-    def _add_proof(self, request: requests.PreparedRequest) -> None:
+    def _add_proof(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Set the `DPoP` header: a fresh proof with `ath` and the nonce stored for the request's origin."""
         _set_proof_header(request, self.dpop_key, self._ath, self.DPOP_HEADER)
+        return request
 
     def as_dict(self, *, with_expires_in: bool = True) -> dict[str, Any]:
         """Return this token as a dict, with `dpop_key` as `{alg, private_key, jwt_typ, as_nonce, rs_nonce}`.
@@ -184,6 +186,47 @@ class DPoPToken(BearerToken):  # type: ignore[override]
         return result
 
 
+class _RsNonceRetry:
+    """The response hook of one request sent with a `DPoPToken`.
+
+    It stores the nonce of any `DPoP-Nonce` header for the request's origin. On a 401 with a `DPoP` challenge
+    asking for a nonce (`error="use_dpop_nonce"`, no error code, or another error with a new nonce), it sends the
+    request again, once, with a fresh proof carrying the nonce (see `_http.resend` for when a request can be sent
+    again), and returns the retry's response as it is, with the 401 in its `history`.
+
+    The token and its proofs stay within the origin the request was sent to: a redirect to another origin is
+    followed without the `Authorization` and `DPoP` headers, and a 401 from another origin is never answered
+    with a retry.
+    """
+
+    __slots__ = ("resend", "token")
+
+    def __init__(self, token: DPoPToken, request: requests.PreparedRequest) -> None:
+        self.token = token
+        self.resend = Resend(request)
+
+    def __call__(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        token, key = self.token, self.token.dpop_key
+        forget_credentials_before_leaving(response, self.resend.origin, ("Authorization", token.DPOP_HEADER))
+        if response.status_code != 401 or not self.resend.answered_by_origin(response):
+            key.update_rs_nonce(response)
+            return response
+        params = dpop_challenge(response.headers.get("WWW-Authenticate"))
+        if params is None:
+            key.update_rs_nonce(response)
+            return response
+        error = params.get("error")
+        if error is None or error == "use_dpop_nonce":
+            key.handle_rs_provided_dpop_nonce(response)  # raises when the nonce is missing or repeated
+        elif not key.update_rs_nonce(response):
+            return response  # another DPoP error, without a new nonce: nothing a resend could fix
+        if not self.resend.possible(response):
+            return response
+        retried = self.resend.send_again(response, token._add_proof, **kwargs)
+        key.update_rs_nonce(retried)
+        return retried
+
+
 # --------------------------------------------------------------------------------------------------------------
 # DPoPKey
 # --------------------------------------------------------------------------------------------------------------
@@ -195,7 +238,7 @@ _Server = Literal["as", "rs"]
 
 def _forget_nonce_origin(instance: DPoPKey, attribute: Attribute[str | None], value: str | None) -> str | None:
     """A nonce assigned by hand to `as_nonce`/`rs_nonce` belongs to no known origin: it is used for any server."""
-    object.__setattr__(instance, f"_{attribute.name}_origin", None)
+    getattr(instance, f"_{attribute.name}s").origin = None
     return value
 
 
@@ -240,12 +283,9 @@ class DPoPKey:
     rs_nonce: str | None = field(on_setattr=_forget_nonce_origin)
     exp: int | None = field(default=None, on_setattr=setters.frozen, repr=False, kw_only=True)
     _public_jwk: jwskate.Jwk = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
-    _signer: jwskate.BaseSignatureAlg = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
-    _header: bytes = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
-    _rs_nonces: dict[str, str] = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
-    _rs_nonce_origin: str | None = field(init=False, repr=False, eq=False)
-    _as_nonces: dict[str, str] = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
-    _as_nonce_origin: str | None = field(init=False, repr=False, eq=False)
+    _writer: JwsWriter = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _rs_nonces: OriginNonces = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
+    _as_nonces: OriginNonces = field(init=False, repr=False, eq=False, on_setattr=setters.frozen)
 
     def __init__(
         self,
@@ -293,12 +333,9 @@ class DPoPKey:
         )
         header = {"typ": jwt_typ, "alg": chosen_alg, "jwk": dict(public_jwk)}
         object.__setattr__(self, "_public_jwk", public_jwk)
-        object.__setattr__(self, "_signer", jwk.signature_wrapper(chosen_alg))
-        object.__setattr__(self, "_header", json_b64u(header))
-        object.__setattr__(self, "_rs_nonces", {})
-        object.__setattr__(self, "_rs_nonce_origin", None)
-        object.__setattr__(self, "_as_nonces", {})
-        object.__setattr__(self, "_as_nonce_origin", None)
+        object.__setattr__(self, "_writer", JwsWriter(jwk, chosen_alg, header))
+        object.__setattr__(self, "_rs_nonces", OriginNonces())
+        object.__setattr__(self, "_as_nonces", OriginNonces())
         self._restore_nonces("as", as_nonce, as_nonces)
         self._restore_nonces("rs", rs_nonce, rs_nonces)
 
@@ -356,9 +393,7 @@ class DPoPKey:
 
     # ----- proofs -----
 
-    def _proof_parts(
-        self, htm: str, htu: str, ath: str | None, nonce: str | None
-    ) -> tuple[bytes, dict[str, Any], bytes]:
+    def _claims(self, htm: str, htu: str, ath: str | None, nonce: str | None) -> dict[str, Any]:
         iat = self.iat_generator()
         claims: dict[str, Any] = {"jti": self.jti_generator(), "htm": htm, "htu": htu_of(htu), "iat": iat}
         if self.exp is not None:
@@ -367,13 +402,7 @@ class DPoPKey:
             claims["nonce"] = nonce
         if ath:
             claims["ath"] = ath
-        signing_input = self._header + b"." + json_b64u(claims)
-        return signing_input, claims, self._signer.sign(signing_input)
-
-    def _proof_str(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> str:
-        """Return a compact proof; `nonce` is used as given (no fallback). The fast path for request headers."""
-        signing_input, _, signature = self._proof_parts(htm, htu, ath, nonce)
-        return (signing_input + b"." + b64u(signature)).decode()
+        return claims
 
     def proof(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> jwskate.SignedJwt:
         """Create a DPoP proof.
@@ -389,16 +418,24 @@ class DPoPKey:
             the signed proof, with header `{typ, alg, jwk}` and claims `jti, htm, htu, iat[, exp][, nonce][, ath]`.
         """
         if nonce is None:
-            nonce = self._nonce_for("rs", origin_of(htu))
-        signing_input, claims, signature = self._proof_parts(htm, htu, ath, nonce)
-        value = signing_input + b"." + b64u(signature)
-        # Everything is known already: build the SignedJwt without parsing back what was just serialized.
-        jwt = object.__new__(jwskate.SignedJwt)
-        jwt.value = value
-        jwt.headers = {"typ": self.jwt_typ, "alg": self.alg, "jwk": dict(self._public_jwk)}
-        jwt.claims = claims
-        jwt.signature = BinaPy(signature)
-        return jwt
+            nonce = self.rs_nonce_for(htu)
+        claims = self._claims(htm, htu, ath, nonce)
+        value, signature = self._writer.sign(claims)
+        return WrittenJwt(value, self._writer.header, claims, signature)
+
+    def compact_proof(self, htm: str, htu: str, ath: str | None = None, nonce: str | None = None) -> str:
+        """Create a DPoP proof in compact form, the value of a `DPoP` header (the fast path of requests).
+
+        Unlike `proof()`, the nonce is used as given: with `nonce=None`, the proof carries none (pass
+        `as_nonce_for(htu)` or `rs_nonce_for(htu)` for the nonce of the server at `htu`).
+
+        Args:
+            htm: the HTTP method of the request.
+            htu: the URL of the request; its query and fragment are not included.
+            ath: the `ath` claim, for requests to resource servers.
+            nonce: the nonce to include, if any.
+        """
+        return self._writer.compact(self._claims(htm, htu, ath, nonce))
 
     # ----- nonces -----
 
@@ -407,31 +444,20 @@ class DPoPKey:
         for origin, nonce in (nonces or {}).items():
             self._store_nonce(server, origin, nonce)
         if by_hand is not None and by_hand != getattr(self, f"{server}_nonce"):
-            object.__setattr__(self, f"_{server}_nonce_origin", None)
-            object.__setattr__(self, f"{server}_nonce", by_hand)
+            setattr(self, f"{server}_nonce", by_hand)  # set by hand: no origin
 
     def _nonce_for(self, server: _Server, origin: str | None) -> str | None:
         """The nonce for a server origin: the last one it provided, else one set by hand (origin unknown)."""
-        if origin:  # "" is no origin: nonces filed under it (from older serialized keys) are never sent
-            nonce = getattr(self, f"_{server}_nonces").get(origin)
-            if nonce is not None:
-                return nonce  # type: ignore[no-any-return]
-        fallback: str | None = getattr(self, f"{server}_nonce")
-        if fallback is not None and getattr(self, f"_{server}_nonce_origin") is None:
-            return fallback
-        return None
+        nonces: OriginNonces = getattr(self, f"_{server}_nonces")
+        return nonces.nonce_for(origin, getattr(self, f"{server}_nonce"))
 
     def _store_nonce(self, server: _Server, origin: str | None, nonce: str) -> None:
-        if origin is not None:
-            nonces = getattr(self, f"_{server}_nonces")
-            nonces.pop(origin, None)  # the most recent nonce comes last (as_dict() relies on it)
-            nonces[origin] = nonce
-        # Set directly (not through the on_setattr hook that forgets the origin): origin first, then the nonce.
-        object.__setattr__(self, f"_{server}_nonce_origin", origin)
+        getattr(self, f"_{server}_nonces").record(origin, nonce)
+        # Set directly, not through the on_setattr hook that forgets the origin.
         object.__setattr__(self, f"{server}_nonce", nonce)
 
     def _handle_provided_nonce(self, server: _Server, response: requests.Response) -> None:
-        nonce = self._nonce_from(response)
+        nonce = provided_nonce(response)
         origin = response_origin(response)
         if nonce == self._nonce_for(server, origin):
             raise RepeatedDPoPNonce(response)
@@ -455,6 +481,14 @@ class DPoPKey:
         """
         return self._nonce_for("as", origin_of(url))
 
+    def rs_nonce_for(self, url: str) -> str | None:
+        """The nonce to send to the resource server at `url` (nonces are kept per server origin).
+
+        Returns:
+            the nonce last provided by that server; else a nonce set by hand on `rs_nonce`; else None.
+        """
+        return self._nonce_for("rs", origin_of(url))
+
     def handle_as_provided_dpop_nonce(self, response: requests.Response) -> None:
         """Store the nonce that the authorization server asked to use, after a `use_dpop_nonce` error.
 
@@ -474,16 +508,6 @@ class DPoPKey:
             InvalidUseDPoPNonceResponse: if the nonce is not a valid nonce value.
         """
         self._handle_provided_nonce("rs", response)
-
-    @staticmethod
-    def _nonce_from(response: requests.Response) -> str:
-        raw = response.headers.get(DPOP_NONCE_HEADER)
-        if not raw:
-            raise MissingDPoPNonce(response)
-        nonce = valid_nonce(raw)
-        if nonce is None:
-            raise InvalidUseDPoPNonceResponse(response, "The DPoP-Nonce header does not hold a valid nonce value.")
-        return nonce
 
     def update_as_nonce(self, response: requests.Response) -> bool:
         """Store the authorization server's new nonce, if the response has a valid `DPoP-Nonce` header.
@@ -519,7 +543,7 @@ class DPoPKey:
             "rs_nonce": self.rs_nonce,
         }
         for server in ("as", "rs"):
-            nonces = getattr(self, f"_{server}_nonces")
+            nonces = getattr(self, f"_{server}_nonces").by_origin
             if nonces:
                 result[f"{server}_nonces"] = dict(nonces)
         if self.exp is not None:
@@ -548,5 +572,4 @@ def add_dpop_proof(
 
 def _set_proof_header(request: requests.PreparedRequest, key: DPoPKey, ath: str, header_name: str) -> None:
     url = request.url or ""
-    nonce = key._nonce_for("rs", origin_of(url))
-    request.headers[header_name] = key._proof_str(request.method or "", url, ath=ath, nonce=nonce)
+    request.headers[header_name] = key.compact_proof(request.method or "", url, ath=ath, nonce=key.rs_nonce_for(url))

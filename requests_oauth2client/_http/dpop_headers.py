@@ -1,28 +1,22 @@
-"""The HTTP side of DPoP: URLs, nonces and `WWW-Authenticate` challenges, and the resource-server nonce retry.
+"""The values DPoP reads from and writes to HTTP messages: `htu`, nonces, and the `DPoP` challenge. A pure leaf.
 
-Pure helpers for [requests_oauth2client.dpop][]: the `htu` of a URL (cached, computed with the standard library on
-the hot path), the syntax of `DPoP-Nonce` values, the parsing of the `DPoP` challenge, and the response hook that
-`DPoPToken` registers on each request. Origins are computed in `_http.origins`.
+Helpers for [requests_oauth2client.dpop][]: the `htu` of a URL (cached, computed with the standard library on the hot
+path), the syntax of `DPoP-Nonce` values and the nonce a response provides, the nonces a key keeps per server origin
+(`OriginNonces`), and the parsing of the `DPoP` challenge of a `WWW-Authenticate` header. Origins are computed in
+`_http.origins`; the response hook that resends a request with a new nonce is next to `DPoPToken`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from requests_oauth2client._http.origins import (
-    forget_credentials_before_leaving,
-    htu_and_origin,
-    origin_of,
-    resend_on_same_connection,
-    response_origin,
-)
+from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse, MissingDPoPNonce
+from requests_oauth2client._http.origins import htu_and_origin
 
 if TYPE_CHECKING:
     import requests
-
-    from requests_oauth2client.dpop import DPoPToken
 
 DPOP_NONCE_HEADER = "DPoP-Nonce"
 
@@ -64,6 +58,52 @@ def valid_nonce(value: object) -> str | None:
     return None
 
 
+def provided_nonce(response: requests.Response) -> str:
+    """The nonce a server asks to use, from the `DPoP-Nonce` header of its response.
+
+    Raises:
+        MissingDPoPNonce: if the response has no `DPoP-Nonce` header.
+        InvalidUseDPoPNonceResponse: if the header does not hold a valid nonce value.
+    """
+    raw = response.headers.get(DPOP_NONCE_HEADER)
+    if not raw:
+        raise MissingDPoPNonce(response)
+    nonce = valid_nonce(raw)
+    if nonce is None:
+        raise InvalidUseDPoPNonceResponse(response, "The DPoP-Nonce header does not hold a valid nonce value.")
+    return nonce
+
+
+class OriginNonces:
+    """The nonces that the servers of one kind (authorization servers, or resource servers) gave one DPoP key.
+
+    One nonce per origin, the most recent last (`by_origin`), and the origin of the current nonce (`origin`), whose
+    value the key holds (`as_nonce`, `rs_nonce`): a current nonce without origin was set by hand, and goes to any
+    server of that kind that gave none of its own.
+    """
+
+    __slots__ = ("by_origin", "origin")
+
+    def __init__(self) -> None:
+        self.by_origin: dict[str, str] = {}
+        self.origin: str | None = None
+
+    def nonce_for(self, origin: str | None, current: str | None) -> str | None:
+        """The nonce for a server origin: the last one it provided, else `current` when it was set by hand."""
+        if origin:  # "" is no origin: nonces filed under it (from older serialized keys) are never sent
+            nonce = self.by_origin.get(origin)
+            if nonce is not None:
+                return nonce
+        return current if self.origin is None else None
+
+    def record(self, origin: str | None, nonce: str) -> None:
+        """Record the nonce that `origin` provided; it becomes the current one."""
+        if origin is not None:
+            self.by_origin.pop(origin, None)  # the most recent nonce comes last (DPoPKey.as_dict() relies on it)
+            self.by_origin[origin] = nonce
+        self.origin = origin
+
+
 def dpop_challenge(www_authenticate: str | None) -> dict[str, str] | None:
     """Return the auth-params of the `DPoP` challenge in a `WWW-Authenticate` header, or None if there is none."""
     if not www_authenticate or len(www_authenticate) > _MAX_CHALLENGE_LENGTH:
@@ -76,76 +116,3 @@ def dpop_challenge(www_authenticate: str | None) -> dict[str, str] | None:
         value = re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') else raw
         params.setdefault(name.lower(), value)
     return params
-
-
-class RsNonceRetry:
-    """The response hook of one request sent with a `DPoPToken`.
-
-    It stores the nonce of any `DPoP-Nonce` header for the request's origin. On a 401 with a `DPoP` challenge
-    asking for a nonce (`error="use_dpop_nonce"`, no error code, or another error with a new nonce), it sends the
-    request again, once, with a fresh proof carrying the nonce, through the same connection (as `requests`' digest
-    auth does), and returns the retry's response as it is, with the 401 in its `history`.
-
-    The token and its proofs stay within the origin the request was sent to: a redirect to another origin is
-    followed without the `Authorization` and `DPoP` headers, and a 401 from another origin is never answered
-    with a retry.
-    """
-
-    def __init__(self, token: DPoPToken, request: requests.PreparedRequest) -> None:
-        self.token = token
-        self.origin = origin_of(request.url or "")
-        self.retried = False
-        self.body_position: int | None = None
-        body = request.body
-        if body is not None and not isinstance(body, (bytes, str)):
-            tell = getattr(body, "tell", None)
-            if callable(tell):
-                try:
-                    self.body_position = int(tell())
-                except (OSError, ValueError, TypeError):
-                    self.body_position = None
-
-    def _can_resend(self, request: requests.PreparedRequest) -> bool:
-        body = request.body
-        if body is None or isinstance(body, (bytes, str)):
-            return True
-        seek = getattr(body, "seek", None)
-        if self.body_position is None or not callable(seek):
-            return False
-        try:
-            seek(self.body_position)
-        except (OSError, ValueError):
-            return False
-        return True
-
-    def __call__(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        key = self.token.dpop_key
-        forget_credentials_before_leaving(response, self.origin, ("Authorization", self.token.DPOP_HEADER))
-        if response.status_code != 401 or self.retried or response_origin(response) != self.origin:
-            key.update_rs_nonce(response)
-            return response
-        params = dpop_challenge(response.headers.get("WWW-Authenticate"))
-        if params is None:
-            key.update_rs_nonce(response)
-            return response
-        error = params.get("error")
-        if error is None or error == "use_dpop_nonce":
-            key.handle_rs_provided_dpop_nonce(response)  # raises when the nonce is missing or repeated
-        elif not key.update_rs_nonce(response):
-            return response  # another DPoP error, without a new nonce: nothing a resend could fix
-        return self._resend(response, **kwargs)
-
-    def _resend(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        original = response.request
-        connection = getattr(response, "connection", None)
-        if original is None or connection is None or not self._can_resend(original):
-            return response
-        self.retried = True
-
-        def with_proof(request: requests.PreparedRequest) -> requests.PreparedRequest:
-            self.token._add_proof(request)
-            return request
-
-        retried = resend_on_same_connection(response, original, connection, with_proof, **kwargs)
-        self.token.dpop_key.update_rs_nonce(retried)
-        return retried

@@ -2,20 +2,18 @@
 
 Credentials are bound to an origin: DPoP nonces are kept per origin, an auth handler renews a token only for the
 origin it sent it to, and nothing that carries a credential follows a redirect to another origin. These helpers
-tell the origins apart (cached, with the standard library only, as they run on every request), and send a request
-again through the connection it came from, for the response hooks that retry once.
+tell the origins apart (cached, with the standard library only, as they run on every request). Sending a request
+again from a response hook is in `_http.resend`.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from requests.cookies import extract_cookies_to_jar
-
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     import requests
 
@@ -101,30 +99,3 @@ def forget_credentials_before_leaving(response: requests.Response, origin: str, 
         return
     for name in headers:
         request.headers.pop(name, None)
-
-
-def resend_on_same_connection(
-    response: requests.Response,
-    original: requests.PreparedRequest,
-    connection: Any,
-    prepare: Callable[[requests.PreparedRequest], requests.PreparedRequest],
-    **kwargs: Any,
-) -> requests.Response:
-    """Send `original` (the request `response` answers) again through `connection`, the one it was sent on.
-
-    The caller has checked that its body can be sent again. The copy keeps the cookies the response set, and
-    `prepare` adds the credentials to it. `connection.send()` runs no response hook, so a resent request is never
-    resent again. The first response goes into the history of the new one (as `requests`' digest auth does).
-    """
-    _ = response.content  # consume the body, so that the connection can be released
-    response.close()
-    request = original.copy()
-    cookies = getattr(request, "_cookies", None)
-    if cookies is not None:
-        extract_cookies_to_jar(cookies, original, response.raw)  # type: ignore[no-untyped-call]
-        request.prepare_cookies(cookies)
-    request = prepare(request)
-    retried: requests.Response = connection.send(request, **kwargs)
-    retried.history.append(response)
-    retried.request = request
-    return retried

@@ -183,7 +183,7 @@ def send_to_endpoint(
     requests_kwargs.pop("allow_redirects", None)
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
-            headers["DPoP"] = dpop_key._proof_str(method, url, nonce=dpop_key.as_nonce_for(url))
+            headers["DPoP"] = dpop_key.compact_proof(method, url, nonce=dpop_key.as_nonce_for(url))
         response = _send(
             client.session,
             method,

@@ -647,6 +647,49 @@ def test_401_with_a_streamed_body_is_not_resent(requests_mock: rm.Mocker) -> Non
     resp = requests.post(API, data=iter([b"chunk"]), auth=auth)
     assert resp.status_code == 401
     assert requests_mock.call_count == 1
+    assert client.methods() == ["client_credentials"]  # nothing renewed for a request that cannot be resent
+
+
+class _RecordingAdapter(requests.adapters.BaseAdapter):
+    """Answers 401 invalid_token, then 200; records the body of each request as it was read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bodies: list[object] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        body = request.body
+        self.bodies.append(body.read() if hasattr(body, "read") else body)
+        response = requests.Response()
+        response.status_code = 401 if len(self.bodies) == 1 else 200
+        if response.status_code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        response._content = b""
+        response.request = request
+        response.url = request.url or ""
+        response.connection = self  # type: ignore[attr-defined]
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_401_with_a_seekable_stream_body_is_rewound_and_resent() -> None:
+    # The same rule as DPoP's nonce retry (`_http.resend`): a stream that can seek back is read again from where
+    # it was when the request was prepared.
+    import io
+
+    session = requests.Session()
+    adapter = _RecordingAdapter()
+    session.mount("https://", adapter)
+    client = FakeClient()
+    auth = OAuth2ClientCredentialsAuth(client, renew_on_invalid_token=True)
+    body = io.BytesIO(b"header|payload")
+    body.read(7)  # the request sends what follows the current position
+    response = session.post(API, data=body, auth=auth, timeout=10)
+    assert response.status_code == 200
+    assert adapter.bodies == [b"payload", b"payload"]
+    assert client.methods() == ["client_credentials", "client_credentials"]
 
 
 # --- with a real OAuth2Client -------------------------------------------------------------------------------------

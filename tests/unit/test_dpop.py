@@ -358,7 +358,7 @@ def test_rs_nonce_set_by_hand_is_used_until_a_server_provides_one() -> None:
 def test_explicit_nonce_wins(key: DPoPKey) -> None:
     key.rs_nonce = "rs"
     assert key.proof("GET", RS, nonce="explicit").claims["nonce"] == "explicit"
-    assert "nonce" not in jwskate.SignedJwt(key._proof_str("GET", RS)).claims
+    assert "nonce" not in jwskate.SignedJwt(key.compact_proof("GET", RS)).claims
 
 
 # ----- validate_dpop_proof -----

@@ -49,7 +49,7 @@ class FakeDPoPKey:
         self.as_nonce: str | None = None
         self.proof_nonces: list[str | None] = []
 
-    def _proof_str(self, htm: str, htu: str, nonce: str | None = None) -> str:
+    def compact_proof(self, htm: str, htu: str, nonce: str | None = None) -> str:
         self.proof_nonces.append(nonce)
         return f"proof-{len(self.proof_nonces)}"
 
