@@ -1,43 +1,41 @@
 """`OAuth2Client`: the configuration of an OAuth 2.x / OpenID Connect client, and one method per grant.
 
-Sending requests and mapping errors happens in `_http.transport`; checks of responses are pure functions in
-other modules. This class assembles parameters and holds the configuration.
+The facade: this module holds the configuration (checked once, here) and discovery; the methods come from the parts
+in `_client` (the token endpoint and its grants, authorization requests and PAR, token management, device and CIBA,
+logout, the AS keys). Sending requests and mapping errors happens in `_http.transport`; checks of responses are pure
+functions in `_protocol` and `_jose`. The endpoints are those of `enums.Endpoints`, the one list of them.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
 from attrs import field, frozen
-from jwskate import Jwk, JwkSet, Jwt, SignatureAlgs, SignedJwt
+from jwskate import Jwk, JwkSet, SignatureAlgs
 
 from requests_oauth2client._client.authorization import AuthorizationEndpoints
 from requests_oauth2client._client.device_ciba import DeviceAndBackchannelEndpoints
-from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, AuthorizationServerKeys, RefreshCooldown
+from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, RefreshCooldown
 from requests_oauth2client._client.logout import LogoutEndpoints
+from requests_oauth2client._client.token_endpoint import TokenEndpoint
 from requests_oauth2client._client.token_management import TokenManagementEndpoints
-from requests_oauth2client._http.transport import get_json_document, json_body, raise_endpoint_error, send_to_endpoint
+from requests_oauth2client._http.transport import get_json_document
 from requests_oauth2client._jose.jwt_responses import (
     InvalidJwtIntrospectionResponse,
     InvalidJwtResponse,
     InvalidJwtUserinfoResponse,
 )
 from requests_oauth2client._jose.settings import JoseSettings, jose_settings
-from requests_oauth2client._protocol.expires_in import expires_at_after
-from requests_oauth2client._protocol.metadata import ENDPOINT_KEYS, client_settings_from_metadata, jwks_from_document
-from requests_oauth2client._protocol.pending import BackChannelAuthenticationResponse, DeviceAuthorizationResponse
-from requests_oauth2client._protocol.token_response import check_token_response
-from requests_oauth2client._protocol.token_types import get_token_type, token_value
+from requests_oauth2client._protocol.metadata import client_settings_from_metadata, jwks_from_document
 from requests_oauth2client.authorization_request import (
-    AuthorizationResponse,
     CodeChallengeMethods,
 )
 from requests_oauth2client.client_authentication import ClientSecretPost, PrivateKeyJwt, client_auth_factory
 from requests_oauth2client.discovery import oidc_discovery_document_url
-from requests_oauth2client.dpop import DPoPKey, DPoPToken, InvalidDPoPAlg
+from requests_oauth2client.dpop import DPoPKey, InvalidDPoPAlg
 from requests_oauth2client.enums import Endpoints, GrantTypes
 from requests_oauth2client.exceptions import (
     ERROR_CLASSES,
@@ -49,7 +47,6 @@ from requests_oauth2client.exceptions import (
     InvalidIssuer,
     InvalidParam,
     InvalidScopeParam,
-    InvalidTokenResponse,
     MissingAuthRequestId,
     MissingDeviceCode,
     MissingEndpointUri,
@@ -58,13 +55,12 @@ from requests_oauth2client.exceptions import (
     MissingRefreshToken,
     UnknownActorTokenType,
     UnknownSubjectTokenType,
-    UnknownTokenEndpointError,
     UnknownTokenType,
 )
 from requests_oauth2client.logout import MemoryReplayCache
 from requests_oauth2client.loopback import OpenBrowser, login_with_browser
-from requests_oauth2client.tokens import BearerToken, IdToken
-from requests_oauth2client.utils import InvalidUri, join_space_separated, validate_endpoint_uri, validate_issuer_uri
+from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -94,27 +90,14 @@ __all__ = [
     "UnknownTokenType",
 ]
 
-_ENDPOINT_FIELDS = (
-    "token_endpoint",
-    "revocation_endpoint",
-    "introspection_endpoint",
-    "userinfo_endpoint",
-    "authorization_endpoint",
-    "backchannel_authentication_endpoint",
-    "device_authorization_endpoint",
-    "pushed_authorization_request_endpoint",
-    "end_session_endpoint",
-    "jwks_uri",
-)
-
 
 @frozen(init=False)
 class OAuth2Client(
+    TokenEndpoint,
     AuthorizationEndpoints,
     TokenManagementEndpoints,
     DeviceAndBackchannelEndpoints,
     LogoutEndpoints,
-    AuthorizationServerKeys,
 ):
     """An OAuth 2.x / OpenID Connect client.
 
@@ -242,6 +225,7 @@ class OAuth2Client(
         jwks_refresh_cooldown: float = DEFAULT_JWKS_REFRESH_COOLDOWN,
         **extra_metadata: Any,
     ) -> None:
+        arguments = locals()  # the endpoint URLs are read from it by name: the names are those of `Endpoints`
         if authorization_response_iss_parameter_supported and not issuer:
             raise MissingIssuerParam
         # The documented `private_jwk=` keyword configures private_key_jwt (it was silently ignored upstream).
@@ -273,18 +257,7 @@ class OAuth2Client(
             raise InvalidParam("`jwks_refresh_cooldown` must be a number of seconds.")
         if not jwks_refresh_cooldown >= 0:  # also refuses NaN
             raise InvalidParam("`jwks_refresh_cooldown` must be a number of seconds, 0 or more.")
-        endpoints: dict[str, Any] = {
-            "token_endpoint": token_endpoint,
-            "revocation_endpoint": revocation_endpoint,
-            "introspection_endpoint": introspection_endpoint,
-            "userinfo_endpoint": userinfo_endpoint,
-            "authorization_endpoint": authorization_endpoint,
-            "backchannel_authentication_endpoint": backchannel_authentication_endpoint,
-            "device_authorization_endpoint": device_authorization_endpoint,
-            "pushed_authorization_request_endpoint": pushed_authorization_request_endpoint,
-            "end_session_endpoint": end_session_endpoint,
-            "jwks_uri": jwks_uri,
-        }
+        endpoints: dict[str, Any] = {endpoint.value: arguments[endpoint.value] for endpoint in Endpoints}
         for name, uri in endpoints.items():
             if uri is None:
                 continue
@@ -326,8 +299,15 @@ class OAuth2Client(
 
     @property
     def client_id(self) -> str:
-        """The client_id, from the client authentication handler."""
-        return self.auth.client_id  # type: ignore[attr-defined, no-any-return]
+        """The client_id, from the client authentication handler.
+
+        Raises:
+            AttributeError: when the handler has none (a custom `AuthBase` without a `client_id`).
+        """
+        client_id = getattr(self.auth, "client_id", None)
+        if not isinstance(client_id, str):
+            raise AttributeError(f"the client authentication handler ({type(self.auth).__name__}) has no client_id")
+        return client_id
 
     @property
     def client_secret(self) -> str | None:
@@ -351,208 +331,7 @@ class OAuth2Client(
             jwks.add_jwk(key.public_jwk())
         return jwks
 
-    def _endpoint(self, endpoint: Endpoints) -> str:
-        url = getattr(self, endpoint.value)
-        if not url:
-            raise MissingEndpointUri(endpoint.value)
-        return url  # type: ignore[no-any-return]
-
-    def _dpop_key_for(self, dpop: bool | None, dpop_key: DPoPKey | None) -> DPoPKey | None:
-        """Return the DPoP key a token request uses: the given one, a new one, or none."""
-        if dpop_key is not None:
-            return dpop_key
-        if dpop is None:
-            dpop = self.dpop_bound_access_tokens
-        return self.dpop_key_generator(self.dpop_alg) if dpop else None
-
-    # ----------------------------------------------------------------------------------------- token endpoint
-
-    def token_request(
-        self,
-        data: dict[str, Any],
-        *,
-        timeout: int = 10,
-        dpop: bool | None = None,
-        dpop_key: DPoPKey | None = None,
-        validate: bool = True,
-        **requests_kwargs: Any,
-    ) -> BearerToken:
-        """Send a request to the token endpoint and return the token it answers with.
-
-        Every grant method goes through here. An ID Token in the answer is validated like the one of the
-        authorization code flow (signature with the AS keys, `alg`, `iss`, `aud`/`azp`, `exp`, `iat`, `nbf`,
-        `sub`...; see [requests_oauth2client.id_token][]), without the checks bound to an authorization request
-        (nonce, acr, max_age, c_hash, s_hash): this is how the device, CIBA, password, client credentials, token
-        exchange, JWT bearer and custom grants validate theirs. The client must know its `issuer` and the AS keys
-        (`authorization_server_jwks`, or a `jwks_uri` to fetch them from), or the client secret for an HMAC alg;
-        without them the ID Token is refused (`UnverifiableIdToken`, `IdTokenSigningKeyNotFound`). Pass
-        `validate=False` to get the ID Token unchecked.
-
-        Args:
-            data: the form parameters (None values are left out).
-            timeout: the request timeout, in seconds.
-            dpop: whether to ask for a DPoP-bound token (None: the client default, `dpop_bound_access_tokens`).
-            dpop_key: the DPoP key to use (implies `dpop=True`).
-            validate: validate the ID Token of the answer, if it carries one.
-            **requests_kwargs: other keyword arguments for `requests`.
-
-        Returns:
-            a `BearerToken`, or a `DPoPToken` when the AS bound the token to the DPoP key.
-
-        Raises:
-            TokenEndpointError: (or another `EndpointError`) when the AS answers with an error.
-            InvalidTokenResponse: when the answer is neither a token nor a standard error.
-            InvalidIdToken: (a subclass of it) when the answer carries an ID Token that does not pass validation,
-                or that the client cannot validate (`UnverifiableIdToken`). `exc.token_resp` is the token.
-        """
-        token = send_to_endpoint(
-            self,
-            Endpoints.TOKEN,
-            self._endpoint(Endpoints.TOKEN),
-            data=data,
-            on_success=self.parse_token_response,
-            on_failure=self.on_token_error,
-            dpop_key=self._dpop_key_for(dpop, dpop_key),
-            timeout=timeout,
-            **requests_kwargs,
-        )
-        if validate and token.id_token is not None:
-            token = token.validate_id_token(self)
-        return token
-
-    def parse_token_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
-        """Build a token from a successful token endpoint response.
-
-        To a DPoP request, the token is a `DPoPToken` bound to the key, unless the AS explicitly answers
-        `token_type=Bearer`: then it is a plain `BearerToken` and is used as such. (A missing `token_type` keeps
-        the DPoP binding: sent as a Bearer token, a DPoP-bound token would be refused by the resource server.)
-
-        Any problem with the response is handed to `on_token_error()`.
-        """
-        try:
-            params = check_token_response(json_body(response))
-            # a server's lifetime of 0 means "already expired", unlike `expires_in=0` given to a constructor
-            params["expires_at"] = expires_at_after(params.pop("expires_in", None))
-            token_type = params.get("token_type")
-            if dpop_key is not None and (not token_type or token_type.lower() == "dpop"):
-                if not token_type:
-                    params.pop("token_type", None)  # the token class default: "DPoP"
-                return dpop_key.dpop_token_class(**params, _dpop_key=dpop_key)
-            return self.token_class(**params)
-        except Exception as exc:  # any problem ends as a typed error, with the response
-            try:
-                return self.on_token_error(response, dpop_key=dpop_key)
-            except InvalidTokenResponse as invalid:
-                if type(invalid) is not InvalidTokenResponse or invalid.response is not response:
-                    raise
-                # a successful status with an unusable body: say what is wrong with it
-                raise InvalidTokenResponse(response, self, f"unusable token response: {exc}") from exc
-
-    def on_token_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> BearerToken:
-        """Raise the exception matching a token endpoint error response.
-
-        Raises:
-            EndpointError: the exception that the `error` code maps to (`exception_classes`), or
-                `UnknownTokenEndpointError` for an unknown code.
-            InvalidTokenResponse: when the response is not a standard error.
-        """
-        raise_endpoint_error(
-            self, response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
-        )
-        raise AssertionError  # pragma: no cover - raise_endpoint_error raises
-
-    def _grant(
-        self,
-        grant_type: str,
-        params: Mapping[str, Any],
-        *,
-        dpop: bool | None = None,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: Mapping[str, Any] | None = None,
-        validate: bool = True,
-    ) -> BearerToken:
-        data = {"grant_type": grant_type, **params}
-        if "scope" in data:  # every grant: a list is space-joined, an empty scope is left out (RFC 6749 §3.3)
-            data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)
-        return self.token_request(data, dpop=dpop, dpop_key=dpop_key, validate=validate, **(requests_kwargs or {}))
-
-    def client_credentials(
-        self,
-        scope: str | Iterable[str] | None = None,
-        *,
-        dpop: bool | None = None,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with the client credentials grant.
-
-        Args:
-            scope: the requested scope, as a string or an iterable of strings.
-            dpop: whether to ask for a DPoP-bound token (None: the client default).
-            dpop_key: the DPoP key to use.
-            requests_kwargs: keyword arguments for `requests`.
-            validate: validate the ID Token of the answer, if it carries one (see `token_request()`).
-            **token_kwargs: other parameters for the token endpoint (`resource`, `audience`, ...).
-
-        Example:
-            >>> token = client.client_credentials(scope="myscope", resource="https://myapi.local")  # doctest: +SKIP
-        """
-        return self._grant(
-            GrantTypes.CLIENT_CREDENTIALS,
-            {"scope": scope, **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    def authorization_code(
-        self,
-        code: str | AuthorizationResponse,
-        *,
-        validate: bool = True,
-        dpop: bool = False,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Exchange an authorization code for tokens.
-
-        Given an `AuthorizationResponse` (from `AuthorizationRequest.validate_callback()`), the
-        `code_verifier` and `redirect_uri` are sent along, the DPoP key of the request is used, and the ID
-        Token, if any, is validated against the request (nonce, max_age, acr_values, issuer). Given a bare code,
-        the ID Token is validated without those request-bound checks. A response obtained from another issuer
-        than this client's is refused before anything is sent (`IssuerMixUp`).
-
-        Args:
-            code: the code, or the validated authorization response.
-            validate: validate the ID Token, if the answer carries one.
-            dpop: ask for a DPoP-bound token.
-            dpop_key: the DPoP key to use (replaced by the key of the authorization response, if given one).
-            requests_kwargs: keyword arguments for `requests`.
-            **token_kwargs: other parameters for the token endpoint.
-        """
-        azr: AuthorizationResponse | None = None
-        if isinstance(code, AuthorizationResponse):
-            azr = code
-            azr.check_issuer(self.issuer)  # mix-up: never send a code to another AS than the one that issued it
-            token_kwargs.setdefault("code_verifier", azr.code_verifier)
-            token_kwargs.setdefault("redirect_uri", azr.redirect_uri)
-            dpop_key = azr.dpop_key
-            code = azr.code
-        token = self._grant(
-            GrantTypes.AUTHORIZATION_CODE,
-            {"code": code, **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=False,  # validated here, against the authorization response
-        )
-        if validate and token.id_token is not None:
-            token = token.validate_id_token(self, azr)
-        return token
+    # ------------------------------------------------------------------------------------------- login
 
     def login_with_browser(
         self,
@@ -589,212 +368,6 @@ class OAuth2Client(
             self, open_browser=open_browser, timeout=timeout, use_par=use_par, **authorization_request_kwargs
         )
 
-    def refresh_token(
-        self,
-        refresh_token: str | BearerToken,
-        requests_kwargs: dict[str, Any] | None = None,
-        *,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a new token with a refresh token.
-
-        A `DPoPToken` is refreshed with its own DPoP key, keeping the binding. An ID Token in the response is
-        validated (OpenID Connect Core §12.2): against the previous ID Token when `refresh_token` is a token
-        that carries one (same `iss`, `sub`, `aud`, `azp` and `auth_time`).
-
-        Args:
-            refresh_token: the refresh token, or a `BearerToken` that has one.
-            requests_kwargs: keyword arguments for `requests`.
-            validate: validate the ID Token of the answer, if it carries one.
-            **token_kwargs: other parameters for the token endpoint.
-
-        Raises:
-            MissingRefreshToken: when the given `BearerToken` has no refresh token.
-        """
-        previous: BearerToken | None = None
-        dpop_key: DPoPKey | None = None
-        if isinstance(refresh_token, BearerToken):
-            previous = refresh_token
-            if not isinstance(refresh_token.refresh_token, str):
-                raise MissingRefreshToken(refresh_token)
-            if isinstance(refresh_token, DPoPToken):
-                dpop_key = refresh_token.dpop_key
-            refresh_token = refresh_token.refresh_token
-        token = self._grant(
-            GrantTypes.REFRESH_TOKEN,
-            {"refresh_token": refresh_token, **token_kwargs},
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=False,  # validated here, against the previous ID Token
-        )
-        if validate and token.id_token is not None:
-            previous_id_token = previous.id_token if previous is not None else None
-            token = token.validate_refreshed_id_token(self, previous_id_token)
-        return token
-
-    def device_code(
-        self,
-        device_code: str | DeviceAuthorizationResponse,
-        *,
-        dpop: bool = False,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Poll the token endpoint once with the device code grant (RFC 8628).
-
-        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
-
-        Raises:
-            AuthorizationPending: while the user has not finished.
-            SlowDown: when polling too often.
-            MissingDeviceCode: when the given response has no device code.
-        """
-        if isinstance(device_code, DeviceAuthorizationResponse):
-            if not isinstance(device_code.device_code, str):
-                raise MissingDeviceCode(device_code)
-            device_code = device_code.device_code
-        return self._grant(
-            GrantTypes.DEVICE_CODE,
-            {"device_code": device_code, **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    def ciba(
-        self,
-        auth_req_id: str | BackChannelAuthenticationResponse,
-        requests_kwargs: dict[str, Any] | None = None,
-        *,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Poll the token endpoint once with the CIBA grant.
-
-        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
-
-        Raises:
-            AuthorizationPending: while the user has not finished.
-            SlowDown: when polling too often.
-            MissingAuthRequestId: when the given response has no `auth_req_id`.
-        """
-        if isinstance(auth_req_id, BackChannelAuthenticationResponse):
-            if not isinstance(auth_req_id.auth_req_id, str):
-                raise MissingAuthRequestId(auth_req_id)
-            auth_req_id = auth_req_id.auth_req_id
-        return self._grant(
-            GrantTypes.CLIENT_INITIATED_BACKCHANNEL_AUTHENTICATION,
-            {"auth_req_id": auth_req_id, **token_kwargs},
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    def token_exchange(
-        self,
-        *,
-        subject_token: str | BearerToken | IdToken,
-        subject_token_type: str | None = None,
-        actor_token: str | BearerToken | IdToken | None = None,
-        actor_token_type: str | None = None,
-        requested_token_type: str | None = None,
-        dpop: bool = False,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Exchange a token for another (RFC 8693).
-
-        Token types may be given as short names (`access_token`, `refresh_token`, `id_token`, `jwt`, `saml1`,
-        `saml2`), or guessed from `BearerToken` and `IdToken` objects. An ID Token in the answer is validated (see
-        `token_request()`); `validate=False` skips that.
-
-        Raises:
-            UnknownSubjectTokenType: when the subject token type cannot be determined.
-            UnknownActorTokenType: when the actor token type cannot be determined.
-        """
-        try:
-            subject_token_type = get_token_type(subject_token_type, subject_token)
-        except UnknownTokenType as exc:
-            raise UnknownSubjectTokenType(subject_token, subject_token_type) from exc
-        params: dict[str, Any] = {
-            "subject_token": token_value(subject_token, subject_token_type),
-            "subject_token_type": subject_token_type,
-        }
-        if actor_token is not None:
-            try:
-                actor_token_type = get_token_type(actor_token_type, actor_token)
-            except UnknownTokenType as exc:
-                raise UnknownActorTokenType(actor_token, actor_token_type) from exc
-            params["actor_token"] = token_value(actor_token, actor_token_type)
-            params["actor_token_type"] = actor_token_type
-        if requested_token_type is not None:
-            params["requested_token_type"] = get_token_type(requested_token_type)
-        return self._grant(
-            GrantTypes.TOKEN_EXCHANGE,
-            {**params, **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    def jwt_bearer(
-        self,
-        assertion: Jwt | str,
-        *,
-        dpop: bool = False,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with a JWT assertion (RFC 7523).
-
-        A str assertion is parsed first, so that a malformed one fails before any request. An ID Token in the
-        answer is validated (see `token_request()`); `validate=False` skips that.
-        """
-        if not isinstance(assertion, Jwt):
-            assertion = SignedJwt(assertion)
-        return self._grant(
-            GrantTypes.JWT_BEARER,
-            {"assertion": str(assertion), **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    def resource_owner_password(
-        self,
-        username: str,
-        password: str,
-        *,
-        dpop: bool | None = None,
-        dpop_key: DPoPKey | None = None,
-        requests_kwargs: dict[str, Any] | None = None,
-        validate: bool = True,
-        **token_kwargs: Any,
-    ) -> BearerToken:
-        """Obtain a token with the resource owner password grant (deprecated by OAuth 2.1; use it only if you must).
-
-        An ID Token in the answer is validated (see `token_request()`); `validate=False` skips that.
-        """
-        return self._grant(
-            GrantTypes.RESOURCE_OWNER_PASSWORD,
-            {"username": username, "password": password, **token_kwargs},
-            dpop=dpop,
-            dpop_key=dpop_key,
-            requests_kwargs=requests_kwargs,
-            validate=validate,
-        )
-
-    get_token_type = staticmethod(get_token_type)
-
     # ---------------------------------------------------------------------------------------------- discovery
 
     @classmethod
@@ -809,6 +382,7 @@ class OAuth2Client(
         private_key: Jwk | dict[str, Any] | None = None,
         session: requests.Session | None = None,
         testing: bool = False,
+        mtls: bool | None = None,
         **kwargs: Any,
     ) -> OAuth2Client:
         """Build a client from the AS metadata fetched from its discovery endpoint.
@@ -820,6 +394,19 @@ class OAuth2Client(
         a template (such as `{tenantid}`) needs the tenant's own URL or an explicit `issuer`. The document is
         checked before the AS public keys are fetched from its `jwks_uri`. Redirects are followed within the
         origin of each document only.
+
+        Args:
+            url: the URL of the metadata document.
+            issuer: the expected issuer (the OpenID Connect discovery URL is derived from it without `url`).
+            auth: the client authentication, as for `OAuth2Client`.
+            client_id: the client_id, when `auth` is not used.
+            client_secret: the client secret, when `auth` is not used.
+            private_key: the private key (private_key_jwt), when `auth` is not used.
+            session: the `requests.Session` that fetches the documents, then used by the client.
+            testing: relax the checks of URLs (`http://` endpoints in tests).
+            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5); by default, when `session` has
+                a client certificate.
+            **kwargs: other `OAuth2Client` parameters; they win over the document's values.
 
         Raises:
             InvalidParam: without `url` or `issuer`.
@@ -861,6 +448,7 @@ class OAuth2Client(
             session=session,
             authorization_server_jwks=jwks,
             testing=testing,
+            mtls=mtls,
             **kwargs,
         )
 
@@ -877,13 +465,27 @@ class OAuth2Client(
         authorization_server_jwks: JwkSet | dict[str, Any] | None = None,
         https: bool = True,
         testing: bool = False,
+        mtls: bool | None = None,
         **kwargs: Any,
     ) -> OAuth2Client:
         """Build a client from an AS metadata document.
 
-        Every endpoint the document names is used (including device authorization, CIBA and PAR), as well as
-        its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. When the
-        `session` has a client certificate (or with `mtls=True`), the `mtls_endpoint_aliases` are used.
+        Every endpoint the document names is used (including device authorization, CIBA, PAR and end session), as
+        well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win.
+
+        Args:
+            discovery: the decoded metadata document.
+            issuer: the expected issuer; the document's must be exactly this one.
+            auth: the client authentication, as for `OAuth2Client`.
+            client_id: the client_id, when `auth` is not used.
+            client_secret: the client secret, when `auth` is not used.
+            private_key: the private key (private_key_jwt), when `auth` is not used.
+            authorization_server_jwks: the AS public keys.
+            https: deprecated; `https=False` is `testing=True` (with a warning).
+            testing: relax the checks of URLs (`http://` endpoints in tests).
+            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5) in place of the plain endpoints;
+                by default (None), when the `session` in `kwargs` has a client certificate.
+            **kwargs: other `OAuth2Client` parameters (`session`, `redirect_uri`...); they win over the document.
 
         Raises:
             InvalidParam: when `issuer` is given and differs from the document's issuer.
@@ -896,11 +498,10 @@ class OAuth2Client(
                 stacklevel=2,
             )
             testing = True
-        mtls = kwargs.pop("mtls", None)
         if mtls is None:  # a session with a client certificate talks to the mTLS endpoint aliases (RFC 8705 §5)
             session = kwargs.get("session")
             mtls = isinstance(session, requests.Session) and bool(session.cert)
-        settings = client_settings_from_metadata(discovery, issuer, mtls=bool(mtls))
+        settings = client_settings_from_metadata(discovery, issuer, mtls=mtls)
         settings.update(kwargs)
         token_endpoint = settings.pop("token_endpoint")
         return cls(
@@ -928,6 +529,3 @@ class OAuth2Client(
         exc_tb: TracebackType | None,
     ) -> None:
         """Leave the `with` block; exceptions raised in it propagate."""
-
-
-assert set(ENDPOINT_KEYS) == set(_ENDPOINT_FIELDS)  # noqa: S101 - keeps the two lists in step

@@ -176,4 +176,3 @@ class AuthorizationEndpoints(ClientPart):
             unknown_error=UnknownTokenEndpointError,
             invalid_response=InvalidPushedAuthorizationResponse,
         )
-        raise AssertionError  # pragma: no cover

@@ -121,7 +121,6 @@ class DeviceAndBackchannelEndpoints(ClientPart):
             unknown_error=BackChannelAuthenticationError,
             invalid_response=InvalidBackChannelAuthenticationResponse,
         )
-        raise AssertionError  # pragma: no cover
 
     def authorize_device(
         self, requests_kwargs: dict[str, Any] | None = None, **data: Any
@@ -163,4 +162,3 @@ class DeviceAndBackchannelEndpoints(ClientPart):
             unknown_error=DeviceAuthorizationError,
             invalid_response=InvalidDeviceAuthorizationResponse,
         )
-        raise AssertionError  # pragma: no cover

@@ -14,7 +14,13 @@ import requests
 
 from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._errors.jwt import JwtValidationError
-from requests_oauth2client._http.transport import json_body, raise_endpoint_error, read_json_object, send_to_endpoint
+from requests_oauth2client._http.transport import (
+    endpoint_error,
+    json_body,
+    raise_endpoint_error,
+    read_json_object,
+    send_to_endpoint,
+)
 from requests_oauth2client._jose.jwt_responses import (
     JWT_INTROSPECTION_MEDIA_TYPE,
     JWT_MEDIA_TYPE,
@@ -198,8 +204,10 @@ class TokenManagementEndpoints(ClientPart):
 
     def on_revocation_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> bool:
         """Raise the exception matching a revocation error, or return False for a non-standard error."""
-        raise_endpoint_error(self, response, unknown_error=RevocationError, invalid_response=None)
-        return False
+        error = endpoint_error(self, response, unknown_error=RevocationError)
+        if error is None:
+            return False
+        raise error
 
     def introspect_token(
         self,

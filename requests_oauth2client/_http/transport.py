@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 import requests
 
@@ -47,7 +47,10 @@ MAX_DOCUMENT_REDIRECTS = 5
 
 
 class EndpointClient(Protocol):
-    """What the transport needs from a client (`OAuth2Client` provides it)."""
+    """A client that can send to an Authorization Server endpoint: what the transport uses from it.
+
+    `OAuth2Client` provides it; its parts (`_client.part.ClientPart`) are typed with it.
+    """
 
     @property
     def session(self) -> requests.Session:
@@ -93,43 +96,64 @@ def read_json_object(response: requests.Response) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def raise_endpoint_error(
-    client: EndpointClient,
-    response: requests.Response,
-    *,
-    unknown_error: type[EndpointError],
-    invalid_response: type[OAuth2Error] | None,
-) -> None:
-    """Raise the exception that an error response maps to.
+def endpoint_error(
+    client: EndpointClient, response: requests.Response, *, unknown_error: type[EndpointError]
+) -> EndpointError | None:
+    """Return the exception that a standard error response maps to, or None when the body is not a standard error.
 
     Args:
         client: the client that sent the request; its `exception_classes` map `error` codes to exceptions.
         response: the error response.
-        unknown_error: the class raised for an `error` code that the map does not know.
-        invalid_response: the class raised when the body carries no usable `error` code; with None, return
-            instead of raising (the revocation endpoint treats that case as a plain failure).
+        unknown_error: the class for an `error` code that the map does not know.
 
-    Raises:
-        EndpointError: the mapped exception, carrying `error`, `description` and `uri` from the body.
-        OAuth2Error: `invalid_response` when the body is not a standard error.
+    Returns:
+        the mapped exception, carrying `error`, `description` and `uri` from the body; None when the body is not a
+        JSON object with a non-empty string `error`.
     """
     body = read_json_object(response)
     error = body.get("error") if body is not None else None
     if body is None or not isinstance(error, str) or not error:
-        if invalid_response is None:
-            return
-        reason = "the response is not a JSON object" if body is None else "the response has no valid `error` code"
-        raise invalid_response(response, client, f"{reason} (HTTP status {response.status_code})")
+        return None
     description = body.get("error_description")
     uri = body.get("error_uri")
     exception_class = client.exception_classes.get(error, unknown_error)
-    raise exception_class(
+    return exception_class(
         response=response,
         client=client,
         error=error,
         description=description if isinstance(description, str) else None,
         uri=uri if isinstance(uri, str) else None,
     )
+
+
+def raise_endpoint_error(
+    client: EndpointClient,
+    response: requests.Response,
+    *,
+    unknown_error: type[EndpointError],
+    invalid_response: type[OAuth2Error],
+) -> NoReturn:
+    """Raise the exception that an error response maps to.
+
+    Args:
+        client: the client that sent the request; its `exception_classes` map `error` codes to exceptions.
+        response: the error response.
+        unknown_error: the class raised for an `error` code that the map does not know.
+        invalid_response: the class raised when the body carries no usable `error` code.
+
+    Raises:
+        EndpointError: the mapped exception, carrying `error`, `description` and `uri` from the body.
+        OAuth2Error: `invalid_response` when the body is not a standard error.
+    """
+    error = endpoint_error(client, response, unknown_error=unknown_error)
+    if error is not None:
+        raise error
+    reason = (
+        "the response is not a JSON object"
+        if read_json_object(response) is None
+        else "the response has no valid `error` code"
+    )
+    raise invalid_response(response, client, f"{reason} (HTTP status {response.status_code})")
 
 
 def send_to_endpoint(

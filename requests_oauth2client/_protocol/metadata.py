@@ -14,21 +14,12 @@ from urllib.parse import urlsplit, urlunsplit
 from jwskate import Jwk, JwkSet
 
 from requests_oauth2client._http.origins import origin_of
+from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import InvalidDiscoveryDocument, MismatchingDiscoveryIssuer
 
-ENDPOINT_KEYS = (
-    "token_endpoint",
-    "authorization_endpoint",
-    "revocation_endpoint",
-    "introspection_endpoint",
-    "userinfo_endpoint",
-    "pushed_authorization_request_endpoint",
-    "device_authorization_endpoint",
-    "backchannel_authentication_endpoint",
-    "end_session_endpoint",
-    "jwks_uri",
-)
-"""The metadata entries that name an endpoint the client uses, each mapped to the client attribute of that name."""
+ENDPOINT_KEYS = tuple(endpoint.value for endpoint in Endpoints)
+"""The metadata entries that name an endpoint the client uses (`enums.Endpoints`), each the client attribute of that
+name."""
 
 WELL_KNOWN_DOCUMENTS = ("openid-configuration", "oauth-authorization-server")
 """The names of the metadata documents under `/.well-known/` (OpenID Connect Discovery §4, RFC 8414 §3)."""

@@ -199,6 +199,32 @@ def test_endpoint_validation() -> None:
     assert OAuth2Client(TOKEN, ("c", "s"), redirect_uri="http://localhost/cb").redirect_uri == "http://localhost/cb"
 
 
+def test_the_one_list_of_endpoints_gives_fields_parameters_checks_and_discovery() -> None:
+    """`Endpoints` is the one list: each is a field, a keyword of the constructor, checked, and read from metadata."""
+    import inspect
+
+    import attrs
+
+    from requests_oauth2client.enums import Endpoints
+
+    fields = [field.name for field in attrs.fields(OAuth2Client)]
+    parameters = inspect.signature(OAuth2Client.__init__).parameters
+    urls = {endpoint.value: f"https://as.example.com/{endpoint.name.lower()}" for endpoint in Endpoints}
+    for endpoint in Endpoints:
+        assert endpoint.value in fields
+        assert endpoint.value in parameters
+        if endpoint is not Endpoints.TOKEN:
+            assert parameters[endpoint.value].default is None
+            assert parameters[endpoint.value].kind is inspect.Parameter.KEYWORD_ONLY
+            with pytest.raises(InvalidEndpointUri) as exc_info:
+                OAuth2Client(TOKEN, ("c", "s"), **{endpoint.value: "https://as.example.com/x#fragment"})
+            assert exc_info.value.endpoint == endpoint.value
+    client = OAuth2Client(auth=("c", "s"), **urls)
+    assert {endpoint.value: getattr(client, endpoint.value) for endpoint in Endpoints} == urls
+    discovered = OAuth2Client.from_discovery_document({"issuer": "https://as.example.com", **urls}, client_id="c")
+    assert {endpoint.value: getattr(discovered, endpoint.value) for endpoint in Endpoints} == urls
+
+
 def test_other_constructor_rules() -> None:
     with pytest.raises(MissingIssuerParam):
         OAuth2Client(TOKEN, ("c", "s"), authorization_response_iss_parameter_supported=True)
@@ -797,6 +823,16 @@ def test_mtls_aliases_are_used_with_a_client_certificate() -> None:
     assert client.token_endpoint == "https://mtls.as.example.com/token"
     assert client.introspection_endpoint == INTROSPECT  # no alias: the plain endpoint
     assert OAuth2Client.from_discovery_document(doc, client_id="c", mtls=True).token_endpoint != TOKEN
+    assert OAuth2Client.from_discovery_document(doc, client_id="c", session=session, mtls=False).token_endpoint == TOKEN
+
+
+def test_from_discovery_endpoint_passes_mtls_on(requests_mock: requests_mock.Mocker) -> None:
+    doc = {**DISCOVERY, "mtls_endpoint_aliases": {"token_endpoint": "https://mtls.as.example.com/token"}}
+    requests_mock.get(f"{AS}/.well-known/openid-configuration", json=doc)
+    requests_mock.get(JWKS, json={"keys": []})
+    client = OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c", mtls=True)
+    assert client.token_endpoint == "https://mtls.as.example.com/token"
+    assert OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c").token_endpoint == TOKEN
 
 
 def test_from_discovery_document_https_false_warns() -> None:
