@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeAlias
 from attrs import field, frozen
 from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
+from requests_oauth2client._moved import moved_names
 from requests_oauth2client._protocol.authorization_response import AuthorizationResponse
 from requests_oauth2client._protocol.authorization_urls import (
     ParamValue,
@@ -70,6 +71,9 @@ __all__ = [
     "UnsupportedCodeChallengeMethod",
     "UnsupportedResponseTypeParam",
 ]
+
+if not TYPE_CHECKING:  # the names this module published in version 1.7 resolve, with a DeprecationWarning
+    __getattr__ = moved_names(__name__)
 
 REQUEST_OBJECT_TYP = "oauth-authz-req+jwt"
 """The `typ` header of signed request objects (RFC 9101 §10.8)."""

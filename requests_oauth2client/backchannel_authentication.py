@@ -14,10 +14,11 @@ approves the request on their own device while the client polls the token endpoi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import define, field, setters
 
+from requests_oauth2client._moved import moved_names
 from requests_oauth2client._protocol.pending import (
     CIBA_DEFAULT_INTERVAL,
     BackChannelAuthenticationResponse,
@@ -27,6 +28,9 @@ from requests_oauth2client.polling import BaseTokenEndpointPollingJob
 from requests_oauth2client.tokens import BearerToken
 
 __all__ = ["BackChannelAuthenticationPollingJob", "BackChannelAuthenticationResponse", "CibaClient"]
+
+if not TYPE_CHECKING:  # the names this module published in version 1.7 resolve, with a DeprecationWarning
+    __getattr__ = moved_names(__name__)
 
 #: Polling interval, in seconds, when the Authorization Server gives none (CIBA Core §7.3).
 DEFAULT_INTERVAL = CIBA_DEFAULT_INTERVAL

@@ -15,15 +15,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from attrs import define, field, setters
 
+from requests_oauth2client._moved import moved_names
 from requests_oauth2client._protocol.pending import DeviceAuthorizationResponse, checked_text
 from requests_oauth2client.polling import BaseTokenEndpointPollingJob
 from requests_oauth2client.tokens import BearerToken
 
 __all__ = ["DeviceAuthorizationPollingJob", "DeviceAuthorizationResponse", "DeviceCodeClient"]
+
+if not TYPE_CHECKING:  # the names this module published in version 1.7 resolve, with a DeprecationWarning
+    __getattr__ = moved_names(__name__)
 
 #: Polling interval, in seconds, when neither the job nor the response gives one (RFC 8628 §3.2).
 DEFAULT_INTERVAL = 5

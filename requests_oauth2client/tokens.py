@@ -13,7 +13,7 @@ import math
 import time
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 import jwskate
@@ -51,6 +51,7 @@ from requests_oauth2client._errors.id_token import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
+from requests_oauth2client._moved import moved_names
 from requests_oauth2client.enums import AccessTokenTypes, TokenType
 from requests_oauth2client.exceptions import UnsupportedTokenTypeError
 from requests_oauth2client.id_token import (
@@ -101,6 +102,9 @@ __all__ = [
     "UnverifiableIdToken",
     "id_token_converter",
 ]
+
+if not TYPE_CHECKING:  # the names this module published in version 1.7 resolve, with a DeprecationWarning
+    __getattr__ = moved_names(__name__)
 
 
 UnsupportedTokenType = UnsupportedTokenTypeError

@@ -169,12 +169,57 @@ def test_readme_ciba_flow_with_the_old_name(monkeypatch: pytest.MonkeyPatch) -> 
     assert sleeps == [1, 1]
 
 
-def test_old_names_are_not_in_the_new_modules() -> None:
+def test_old_names_are_not_defined_in_the_new_modules() -> None:
+    # The 1.7 module paths still resolve (with a warning, see below), but the new modules neither define nor
+    # export the old names.
     device_authorization = importlib.import_module("requests_oauth2client.device_authorization")
     backchannel_authentication = importlib.import_module("requests_oauth2client.backchannel_authentication")
-    assert not hasattr(device_authorization, "DeviceAuthorizationPoolingJob")
-    assert not hasattr(backchannel_authentication, "BackChannelAuthenticationPoolingJob")
-    assert not hasattr(polling, "BaseTokenEndpointPoolingJob")
+    assert "DeviceAuthorizationPoolingJob" not in vars(device_authorization)
+    assert "DeviceAuthorizationPoolingJob" not in device_authorization.__all__
+    assert "BackChannelAuthenticationPoolingJob" not in vars(backchannel_authentication)
+    assert "BackChannelAuthenticationPoolingJob" not in backchannel_authentication.__all__
+    assert not hasattr(polling, "BaseTokenEndpointPoolingJob")  # 1.7 had it in `pooling`, which still exists
+
+
+MOVED_PATHS = [
+    ("tokens", "BearerTokenSerializer", "deprecated"),
+    ("authorization_request", "AuthorizationRequestSerializer", "serializers"),
+    ("device_authorization", "DeviceAuthorizationPoolingJob", "deprecated"),
+    ("backchannel_authentication", "BackChannelAuthenticationPoolingJob", "deprecated"),
+]
+
+
+@pytest.mark.parametrize(("old_module", "name", "current_module"), MOVED_PATHS)
+def test_the_1_7_module_paths_resolve_with_a_deprecation_warning(
+    old_module: str, name: str, current_module: str
+) -> None:
+    old = importlib.import_module(f"requests_oauth2client.{old_module}")
+    current = importlib.import_module(f"requests_oauth2client.{current_module}")
+    with pytest.warns(
+        DeprecationWarning, match=rf"`requests_oauth2client\.{old_module}\.{name}` .* version 1\.7"
+    ) as record:
+        value = getattr(old, name)
+    assert value is getattr(current, name)
+    assert record[0].filename == __file__  # the warning points at the code that uses the old path
+    with pytest.warns(DeprecationWarning, match=f"import {name} from `requests_oauth2client.{current_module}`"):
+        exec(f"from requests_oauth2client.{old_module} import {name}", {})  # noqa: S102 - the 1.7 import statement
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
+        old.NoSuchName  # noqa: B018
+
+
+def test_the_1_7_serializer_paths_work_as_in_1_7() -> None:
+    from requests_oauth2client import AuthorizationRequest, BearerToken
+
+    with pytest.warns(DeprecationWarning):
+        from requests_oauth2client.authorization_request import AuthorizationRequestSerializer
+        from requests_oauth2client.tokens import BearerTokenSerializer
+    with pytest.warns(DeprecationWarning):
+        token_serializer = BearerTokenSerializer()
+    token = BearerToken("at", expires_in=60)
+    assert token_serializer.loads(token_serializer.dumps(token)).access_token == "at"
+    request = AuthorizationRequest("https://as.example.com/authorize", client_id="c", redirect_uri="https://rp/cb")
+    request_serializer = AuthorizationRequestSerializer()
+    assert request_serializer.loads(request_serializer.dumps(request)) == request
 
 
 @pytest.mark.parametrize("old_name", [name for name, *_ in ALIASES])

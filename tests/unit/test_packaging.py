@@ -56,6 +56,31 @@ def test_every_root_name_is_importable() -> None:
     assert {"DeviceAuthorizationPoolingJob", "BearerTokenSerializer"} <= set(names)  # 1.7 names, deprecated
 
 
+def test_the_root_has_one_export_list() -> None:
+    """`_LAZY_NAMES` is the one list of root names: `__all__` derives from it, `TYPE_CHECKING` declares the same."""
+    import ast
+    import importlib
+    from importlib.util import resolve_name
+
+    from requests_oauth2client import _LAZY_NAMES
+
+    tree = ast.parse(Path(requests_oauth2client.__file__).read_text(encoding="utf-8"))
+    declared: dict[str, str] = {}
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    for statement in block.body:
+        assert isinstance(statement, ast.ImportFrom)
+        for alias in statement.names:
+            assert alias.asname == alias.name, f"{alias.name}: an explicit re-export (`X as X`)"
+            declared[alias.name] = statement.module or ""
+    lazy = {name: resolve_name(module, "requests_oauth2client") for name, module in _LAZY_NAMES.items()}
+    assert declared == lazy
+    assert requests_oauth2client.__all__ == ["__version__", "requests", *_LAZY_NAMES]
+    for name, module in lazy.items():
+        assert getattr(requests_oauth2client, name) is getattr(importlib.import_module(module), name)
+    # the module `__getattr__` is hidden from type checkers: they report unknown names
+    assert all(not isinstance(node, ast.FunctionDef) or node.name != "__getattr__" for node in tree.body)
+
+
 def test_bare_import_does_not_load_the_jose_code() -> None:
     import subprocess
     import sys
