@@ -31,6 +31,7 @@ from requests_oauth2client._protocol.authorization_urls import (
     to_jwk,
     to_jwk_set,
 )
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import CodeChallengeMethods, ResponseTypes
 from requests_oauth2client.exceptions import (
     AuthorizationResponseError,
@@ -49,12 +50,11 @@ from requests_oauth2client.exceptions import (
 )
 from requests_oauth2client.jarm import JARM_RESPONSE_MODES, InvalidJarmResponse, verify_jarm_response
 from requests_oauth2client.pkce import InvalidCodeVerifierParam, PkceUtils, UnsupportedCodeChallengeMethod
-from requests_oauth2client.utils import split_space_separated
+from requests_oauth2client.utils import join_space_separated, split_space_separated
 
 if TYPE_CHECKING:
     from yarl import URL
 
-    from requests_oauth2client.dpop import DPoPKey
 
 __all__ = [
     "AuthorizationRequest",
@@ -236,12 +236,8 @@ class AuthorizationRequest(UriRequest):
             code_challenge_method = None
             code_verifier = None
         if isinstance(dpop_key, Mapping):
-            from requests_oauth2client.dpop import DPoPKey
-
             dpop_key = DPoPKey(**dpop_key)
         elif dpop and dpop_key is None:
-            from requests_oauth2client.dpop import DPoPKey
-
             dpop_key = DPoPKey.generate(dpop_alg)
 
         self.__attrs_init__(
@@ -296,12 +292,12 @@ class AuthorizationRequest(UriRequest):
         params: dict[str, object] = {
             "client_id": self.client_id,
             "redirect_uri": self.redirect_uri,
-            "scope": " ".join(self.scope) if self.scope is not None else None,
+            "scope": join_space_separated(self.scope, InvalidScopeParam),
             "response_type": self.response_type,
             "state": self.state,
             "nonce": self.nonce,
             "code_challenge_method": self.code_challenge_method,
-            "acr_values": " ".join(self.acr_values) if self.acr_values is not None else None,
+            "acr_values": join_space_separated(self.acr_values, InvalidAcrValuesParam),
             "max_age": self.max_age,
             "code_challenge": self.code_challenge,
             "dpop_jkt": self.dpop_jkt,

@@ -30,18 +30,16 @@ import webbrowser
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from requests_oauth2client.authorization_request import (
+    AuthorizationRequest,
+    AuthorizationResponse,
+    RequestUriParameterAuthorizationRequest,
+)
 from requests_oauth2client.exceptions import AuthorizationResponseError, InvalidAuthResponse, InvalidParam
-
-if TYPE_CHECKING:
-    from requests_oauth2client.authorization_request import (
-        AuthorizationRequest,
-        AuthorizationResponse,
-        RequestUriParameterAuthorizationRequest,
-    )
-    from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",

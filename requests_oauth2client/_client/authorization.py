@@ -14,7 +14,7 @@ import requests
 
 from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._http.transport import raise_endpoint_error, read_json_object, send_to_endpoint
-from requests_oauth2client._jose.settings import DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC
+from requests_oauth2client._jose.settings import DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC, JoseSettings
 from requests_oauth2client._protocol.expires_in import InvalidExpiresIn, answer_expires_at
 from requests_oauth2client.authorization_request import (
     AuthorizationRequest,
@@ -23,14 +23,12 @@ from requests_oauth2client.authorization_request import (
     ResponseTypes,
 )
 from requests_oauth2client.client_authentication import PrivateKeyJwt
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
 
 if TYPE_CHECKING:
     from jwskate import Jwk, JwkSet
-
-    from requests_oauth2client._jose.settings import JoseSettings
-    from requests_oauth2client.dpop import DPoPKey
 
 
 class AuthorizationEndpoints(ClientPart):

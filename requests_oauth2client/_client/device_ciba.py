@@ -16,6 +16,7 @@ from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._http.transport import json_body, raise_endpoint_error, send_to_endpoint
 from requests_oauth2client._protocol.authorization_urls import signed_request_claims
 from requests_oauth2client._protocol.pending import BackChannelAuthenticationResponse, DeviceAuthorizationResponse
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import (
     BackChannelAuthenticationError,
@@ -27,9 +28,6 @@ from requests_oauth2client.exceptions import (
     InvalidScopeParam,
 )
 from requests_oauth2client.utils import join_space_separated
-
-if TYPE_CHECKING:
-    from requests_oauth2client.dpop import DPoPKey
 
 
 class DeviceAndBackchannelEndpoints(ClientPart):

@@ -30,6 +30,8 @@ from requests_oauth2client._jose.jwt_responses import (
     verify_introspection_jwt,
     verify_jwt_response,
 )
+from requests_oauth2client._jose.settings import JoseSettings
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import (
     IntrospectionError,
@@ -44,9 +46,6 @@ from requests_oauth2client.tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
     from jwskate import Jwk, JwkSet
-
-    from requests_oauth2client._jose.settings import JoseSettings
-    from requests_oauth2client.dpop import DPoPKey
 
 
 class TokenManagementEndpoints(ClientPart):

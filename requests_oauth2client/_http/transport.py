@@ -16,12 +16,13 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import requests
 
 from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse
 from requests_oauth2client._http.origins import redirect_location, same_origin
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.exceptions import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
@@ -31,9 +32,6 @@ from requests_oauth2client.exceptions import (
     UnexpectedRedirect,
     UseDPoPNonce,
 )
-
-if TYPE_CHECKING:
-    from requests_oauth2client.dpop import DPoPKey
 
 logger = logging.getLogger("requests_oauth2client")
 

@@ -6,15 +6,13 @@ Private module: kept apart from the request that builds it, so that each file ho
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from attrs import frozen
 
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.exceptions import InvalidAcrValuesParam, IssuerMixUp
 from requests_oauth2client.utils import split_space_separated
-
-if TYPE_CHECKING:
-    from requests_oauth2client.dpop import DPoPKey
 
 __all__ = ["AuthorizationResponse"]
 

@@ -19,12 +19,11 @@ from jwskate import JweCompact, Jwk, JwkSet, Jwt, SignedJwt
 
 from requests_oauth2client._http.yarl import import_yarl, is_url_like, is_yarl_url
 from requests_oauth2client._jose.checks import encryption_key
+from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
     from yarl import URL
-
-    from requests_oauth2client.dpop import DPoPKey
 
 
 class MissingParameter(AttributeError, KeyError):

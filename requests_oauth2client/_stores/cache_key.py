@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from requests_oauth2client.client import OAuth2Client
 from requests_oauth2client.client_authentication import (
     ClientSecretBasic,
     ClientSecretJwt,
@@ -34,9 +35,7 @@ from requests_oauth2client.client_authentication import (
 )
 from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import GrantTypes
-
-if TYPE_CHECKING:
-    from requests_oauth2client.client import OAuth2Client
+from requests_oauth2client.utils import split_space_separated
 
 __all__ = ["KEY_PREFIX", "NOT_IN_KEY", "token_cache_key"]
 
@@ -110,21 +109,20 @@ def _normalized(name: str, value: object) -> Any:
     Raises:
         TypeError: the value has a type that has no stable representation (the message does not show it).
     """
+    msg = f"token_cache_key(): the parameter {name or 'value'!r} has a type with no stable key: {type(value).__name__}."
     if isinstance(value, Enum):
         value = value.value
     if name in _SET_PARAMETERS:
-        items = value.split() if isinstance(value, str) else value
-        if isinstance(items, Iterable) and not isinstance(items, Mapping):
-            members = list(items)
-            if all(isinstance(item, str) for item in members):
-                return sorted(set(members))
-    elif value is None or isinstance(value, (str, int, float, bool)):
+        if value is None or isinstance(value, Mapping):
+            raise TypeError(msg)
+        members = split_space_separated(value, lambda _value: TypeError(msg))  # a set: order and repeats ignored
+        return sorted({member for member in members or () if member})
+    if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    elif isinstance(value, Mapping):
+    if isinstance(value, Mapping):
         return {str(key): _normalized("", item) for key, item in value.items()}
-    elif isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)):
         return [_normalized("", item) for item in value]
-    msg = f"token_cache_key(): the parameter {name or 'value'!r} has a type with no stable key: {type(value).__name__}."
     raise TypeError(msg)
 
 
