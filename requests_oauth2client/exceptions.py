@@ -10,20 +10,54 @@ Three families matter most:
   cannot be fetched or are not usable.
 - `InvalidParam` and other `ValueError`s: a parameter given to the library is not usable.
 
-No message ever contains a client secret, a private key or a token value.
+The endpoint errors and their `error` code table (`ERROR_CLASSES`) are defined here; the other families are defined
+in private modules of `_errors` (so that lower layers can raise them) and re-exported here. No message ever contains a
+client secret, a private key or a token value.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from requests_oauth2client._errors.authorization_response import (
+    AccountSelectionRequired,
+    AuthorizationResponseError,
+    ConsentRequired,
+    InteractionRequired,
+    InvalidAuthResponse,
+    IssuerMixUp,
+    LoginRequired,
+    MismatchingIssuer,
+    MismatchingState,
+    MissingAuthCode,
+    MissingIssuer,
+    SessionSelectionRequired,
+)
 from requests_oauth2client._errors.discovery import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
     FailedDiscoveryError,
     InvalidDiscoveryDocument,
 )
-from requests_oauth2client._http.yarl import callback_url
+from requests_oauth2client._errors.params import (
+    InvalidAcrValuesParam,
+    InvalidBackchannelAuthenticationRequestHintParam,
+    InvalidEndpointUri,
+    InvalidIssuer,
+    InvalidParam,
+    InvalidScopeParam,
+    MismatchingDiscoveryIssuer,
+    MissingAuthRequestId,
+    MissingDeviceCode,
+    MissingEndpointUri,
+    MissingIdTokenEncryptedResponseAlgParam,
+    MissingIssuerParam,
+    MissingRefreshToken,
+    UnknownActorTokenType,
+    UnknownSubjectTokenType,
+    UnknownTokenType,
+    UnsupportedTokenTypeError,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -277,306 +311,6 @@ class MismatchingUserinfoSubject(InvalidUserinfoResponse):
         )
         self.received = received
         self.expected = expected
-
-
-class AuthorizationResponseError(Exception):
-    """The authorization endpoint redirected back with an error.
-
-    Args:
-        request: the `AuthorizationRequest` that was sent.
-        response: the authorization response (the callback URL or its query string).
-        error: the `error` code.
-        description: the `error_description`, if any.
-        uri: the `error_uri`, if any.
-
-    Attributes:
-        url: the authorization response as a `yarl.URL`, when yarl is installed (else None).
-    """
-
-    def __init__(
-        self,
-        request: Any,
-        response: Any,
-        error: str,
-        description: str | None = None,
-        uri: str | None = None,
-    ) -> None:
-        message = f"The authorization endpoint returned an error: {error}"
-        if description:
-            message += f" ({description})"
-        super().__init__(message)
-        self.request = request
-        self.response = response
-        self.url = callback_url(response)
-        self.error = error
-        self.description = description
-        self.uri = uri
-
-
-class InteractionRequired(AuthorizationResponseError):
-    """`interaction_required`."""
-
-
-class LoginRequired(InteractionRequired):
-    """`login_required`."""
-
-
-class AccountSelectionRequired(InteractionRequired):
-    """`account_selection_required`."""
-
-
-class SessionSelectionRequired(InteractionRequired):
-    """`session_selection_required`."""
-
-
-class ConsentRequired(InteractionRequired):
-    """`consent_required`."""
-
-
-class InvalidAuthResponse(ValueError):
-    """The authorization response does not pass validation.
-
-    Args:
-        message: what is wrong.
-        request: the `AuthorizationRequest`.
-        response: the authorization response.
-
-    Attributes:
-        url: the authorization response as a `yarl.URL`, when yarl is installed (else None).
-    """
-
-    def __init__(self, message: str, request: Any, response: Any) -> None:
-        super().__init__(f"The Authorization Response is invalid: {message}")
-        self.request = request
-        self.response = response
-        self.url = callback_url(response)
-
-
-class MissingAuthCode(InvalidAuthResponse):
-    """The authorization response has no `code`."""
-
-    def __init__(self, request: Any, response: Any) -> None:
-        super().__init__("missing `code` query parameter in response", request, response)
-
-
-class MissingIssuer(InvalidAuthResponse):
-    """The authorization response has no `iss`, while the Authorization Server is known to send it."""
-
-    def __init__(self, request: Any, response: Any) -> None:
-        super().__init__("missing `iss` query parameter in response", request, response)
-
-
-class MismatchingState(InvalidAuthResponse):
-    """The `state` of the authorization response does not match the request.
-
-    Attributes:
-        received: the `state` found in the response (None if absent).
-        expected: the `state` of the request.
-    """
-
-    def __init__(self, received: str | None, expected: str | None, request: Any, response: Any) -> None:
-        super().__init__(f"mismatching `state` (received '{received}', expected '{expected}')", request, response)
-        self.received = received
-        self.expected = expected
-
-
-class MismatchingIssuer(InvalidAuthResponse):
-    """The `iss` of the authorization response does not match the expected issuer (RFC 9207).
-
-    Attributes:
-        received: the `iss` found in the response.
-        expected: the expected issuer.
-    """
-
-    def __init__(self, received: str | None, expected: str | None, request: Any, response: Any) -> None:
-        super().__init__(f"mismatching `iss` (received '{received}', expected '{expected}')", request, response)
-        self.received = received
-        self.expected = expected
-
-
-class IssuerMixUp(MismatchingIssuer):
-    """An authorization response obtained from one issuer is redeemed through a client of another issuer.
-
-    Exchanging it would send the code and the PKCE verifier to the wrong Authorization Server (a mix-up attack,
-    RFC 9207 §2.4, RFC 9700 §4.4). Nothing is sent.
-
-    Attributes:
-        received: the issuer of the authorization response.
-        expected: the issuer of the client.
-    """
-
-    def __init__(self, received: str, expected: str, response: Any) -> None:
-        InvalidAuthResponse.__init__(
-            self,
-            f"this response comes from issuer '{received}' but the client is configured for issuer '{expected}'",
-            None,
-            response,
-        )
-        self.received = received
-        self.expected = expected
-
-
-class InvalidParam(ValueError):
-    """A parameter given to the library is not valid."""
-
-
-class MissingIdTokenEncryptedResponseAlgParam(InvalidParam):
-    """An ID Token decryption key was given without an `alg` nor `id_token_encrypted_response_alg`."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "An ID Token decryption key was provided but no decryption alg is known: "
-            "pass `id_token_encrypted_response_alg` or use a key that carries an `alg`."
-        )
-
-
-class InvalidEndpointUri(InvalidParam):
-    """An endpoint URI given to `OAuth2Client` is not valid.
-
-    Attributes:
-        endpoint: the name of the endpoint.
-        uri: the offending URI.
-    """
-
-    def __init__(self, endpoint: str, uri: str, exc: Exception) -> None:
-        super().__init__(f"Invalid endpoint uri '{uri}' for '{endpoint}': {exc}")
-        self.endpoint = endpoint
-        self.uri = uri
-
-
-class InvalidIssuer(InvalidEndpointUri):
-    """The issuer identifier is not valid."""
-
-
-class InvalidScopeParam(InvalidParam):
-    """The `scope` parameter is neither a string nor an iterable of strings."""
-
-    def __init__(self, scope: object) -> None:
-        super().__init__(
-            f"Invalid scope parameter: {scope!r}. It must be a string or an iterable of strings (joined with spaces)."
-        )
-        self.scope = scope
-
-
-class UnknownTokenType(InvalidParam, TypeError):
-    """The type of a token cannot be determined, or does not match the token.
-
-    Attributes:
-        token: the token.
-        token_type: the type hint that was given.
-    """
-
-    def __init__(self, message: str, token: object, token_type: str | None) -> None:
-        super().__init__(f"Unable to determine the type of token provided: {message}")
-        self.token = token
-        self.token_type = token_type
-
-
-class UnknownSubjectTokenType(UnknownTokenType):
-    """The `subject_token_type` of a token exchange cannot be determined."""
-
-    def __init__(self, subject_token: object, subject_token_type: str | None) -> None:
-        super().__init__(
-            "pass a `subject_token_type`, or a BearerToken or IdToken as `subject_token`",
-            subject_token,
-            subject_token_type,
-        )
-
-
-class UnknownActorTokenType(UnknownTokenType):
-    """The `actor_token_type` of a token exchange cannot be determined."""
-
-    def __init__(self, actor_token: object, actor_token_type: str | None) -> None:
-        super().__init__(
-            "pass an `actor_token_type`, or a BearerToken or IdToken as `actor_token`",
-            actor_token,
-            actor_token_type,
-        )
-
-
-class InvalidBackchannelAuthenticationRequestHintParam(InvalidParam):
-    """A CIBA request must carry exactly one of `login_hint`, `login_hint_token` and `id_token_hint`."""
-
-
-class InvalidAcrValuesParam(InvalidParam):
-    """The `acr_values` parameter is neither a string nor an iterable of strings."""
-
-    def __init__(self, acr_values: object) -> None:
-        super().__init__(f"Invalid acr_values parameter: {acr_values!r}")
-        self.acr_values = acr_values
-
-
-class MissingRefreshToken(ValueError):
-    """A refresh token is required but the given token has none."""
-
-    def __init__(self, token: object) -> None:
-        super().__init__("This token has no refresh token.")
-        self.token = token
-
-
-class MissingDeviceCode(ValueError):
-    """The device authorization response has no `device_code`."""
-
-    def __init__(self, dar: object) -> None:
-        super().__init__("This device authorization response has no device_code.")
-        self.device_authorization_response = dar
-
-
-class MissingAuthRequestId(ValueError):
-    """The backchannel authentication response has no `auth_req_id`."""
-
-    def __init__(self, bcar: object) -> None:
-        super().__init__("This backchannel authentication response has no auth_req_id.")
-        self.backchannel_authentication_response = bcar
-
-
-class MismatchingDiscoveryIssuer(InvalidDiscoveryDocument, InvalidParam):
-    """The `issuer` of a discovery document is not the expected one.
-
-    The expected issuer is the one given as `issuer=`, or the one the well-known URL of the document names.
-
-    Attributes:
-        received: the `issuer` of the document.
-        expected: the expected issuer.
-    """
-
-    def __init__(self, received: object, expected: str, discovery_document: object, url: str | None = None) -> None:
-        super().__init__(
-            f"Mismatching issuer value in discovery document (received '{received}', expected '{expected}').",
-            discovery_document,
-            url,
-        )
-        self.received = received
-        self.expected = expected
-
-
-class MissingIssuerParam(ValueError):
-    """`authorization_response_iss_parameter_supported` is set but no `issuer` is known."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "When `authorization_response_iss_parameter_supported` is True, you must provide the expected `issuer`."
-        )
-
-
-class MissingEndpointUri(AttributeError):
-    """The client has no URI for the endpoint a method needs."""
-
-    def __init__(self, endpoint: str) -> None:
-        super().__init__(f"No '{endpoint}' defined for this client.")
-        self.endpoint = endpoint
-
-
-class UnsupportedTokenTypeError(ValueError):
-    """A token response has a `token_type` that the token class does not support.
-
-    Attributes:
-        token_type: the unsupported value.
-    """
-
-    def __init__(self, token_type: object) -> None:
-        super().__init__(f"Unsupported token_type: {token_type}")
-        self.token_type = token_type
 
 
 ERROR_CLASSES: dict[str, type[EndpointError]] = {

@@ -1,0 +1,192 @@
+"""The errors of the parameters given to the library: a value is missing, has the wrong type or is not usable.
+
+Private module: every name is re-exported by [requests_oauth2client.exceptions][] (and the package root); most are
+`ValueError`s, `InvalidParam` the base of the client configuration errors. No message shows a secret.
+"""
+
+from __future__ import annotations
+
+from requests_oauth2client._errors.discovery import InvalidDiscoveryDocument
+
+__all__ = [
+    "InvalidAcrValuesParam",
+    "InvalidBackchannelAuthenticationRequestHintParam",
+    "InvalidEndpointUri",
+    "InvalidIssuer",
+    "InvalidParam",
+    "InvalidScopeParam",
+    "MismatchingDiscoveryIssuer",
+    "MissingAuthRequestId",
+    "MissingDeviceCode",
+    "MissingEndpointUri",
+    "MissingIdTokenEncryptedResponseAlgParam",
+    "MissingIssuerParam",
+    "MissingRefreshToken",
+    "UnknownActorTokenType",
+    "UnknownSubjectTokenType",
+    "UnknownTokenType",
+    "UnsupportedTokenTypeError",
+]
+
+
+class InvalidParam(ValueError):
+    """A parameter given to the library is not valid."""
+
+
+class MissingIdTokenEncryptedResponseAlgParam(InvalidParam):
+    """An ID Token decryption key was given without an `alg` nor `id_token_encrypted_response_alg`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "An ID Token decryption key was provided but no decryption alg is known: "
+            "pass `id_token_encrypted_response_alg` or use a key that carries an `alg`."
+        )
+
+
+class InvalidEndpointUri(InvalidParam):
+    """An endpoint URI given to `OAuth2Client` is not valid.
+
+    Attributes:
+        endpoint: the name of the endpoint.
+        uri: the offending URI.
+    """
+
+    def __init__(self, endpoint: str, uri: str, exc: Exception) -> None:
+        super().__init__(f"Invalid endpoint uri '{uri}' for '{endpoint}': {exc}")
+        self.endpoint = endpoint
+        self.uri = uri
+
+
+class InvalidIssuer(InvalidEndpointUri):
+    """The issuer identifier is not valid."""
+
+
+class InvalidScopeParam(InvalidParam):
+    """The `scope` parameter is neither a string nor an iterable of strings."""
+
+    def __init__(self, scope: object) -> None:
+        super().__init__(
+            f"Invalid scope parameter: {scope!r}. It must be a string or an iterable of strings (joined with spaces)."
+        )
+        self.scope = scope
+
+
+class UnknownTokenType(InvalidParam, TypeError):
+    """The type of a token cannot be determined, or does not match the token.
+
+    Attributes:
+        token: the token.
+        token_type: the type hint that was given.
+    """
+
+    def __init__(self, message: str, token: object, token_type: str | None) -> None:
+        super().__init__(f"Unable to determine the type of token provided: {message}")
+        self.token = token
+        self.token_type = token_type
+
+
+class UnknownSubjectTokenType(UnknownTokenType):
+    """The `subject_token_type` of a token exchange cannot be determined."""
+
+    def __init__(self, subject_token: object, subject_token_type: str | None) -> None:
+        super().__init__(
+            "pass a `subject_token_type`, or a BearerToken or IdToken as `subject_token`",
+            subject_token,
+            subject_token_type,
+        )
+
+
+class UnknownActorTokenType(UnknownTokenType):
+    """The `actor_token_type` of a token exchange cannot be determined."""
+
+    def __init__(self, actor_token: object, actor_token_type: str | None) -> None:
+        super().__init__(
+            "pass an `actor_token_type`, or a BearerToken or IdToken as `actor_token`",
+            actor_token,
+            actor_token_type,
+        )
+
+
+class InvalidBackchannelAuthenticationRequestHintParam(InvalidParam):
+    """A CIBA request must carry exactly one of `login_hint`, `login_hint_token` and `id_token_hint`."""
+
+
+class InvalidAcrValuesParam(InvalidParam):
+    """The `acr_values` parameter is neither a string nor an iterable of strings."""
+
+    def __init__(self, acr_values: object) -> None:
+        super().__init__(f"Invalid acr_values parameter: {acr_values!r}")
+        self.acr_values = acr_values
+
+
+class MissingRefreshToken(ValueError):
+    """A refresh token is required but the given token has none."""
+
+    def __init__(self, token: object) -> None:
+        super().__init__("This token has no refresh token.")
+        self.token = token
+
+
+class MissingDeviceCode(ValueError):
+    """The device authorization response has no `device_code`."""
+
+    def __init__(self, dar: object) -> None:
+        super().__init__("This device authorization response has no device_code.")
+        self.device_authorization_response = dar
+
+
+class MissingAuthRequestId(ValueError):
+    """The backchannel authentication response has no `auth_req_id`."""
+
+    def __init__(self, bcar: object) -> None:
+        super().__init__("This backchannel authentication response has no auth_req_id.")
+        self.backchannel_authentication_response = bcar
+
+
+class MismatchingDiscoveryIssuer(InvalidDiscoveryDocument, InvalidParam):
+    """The `issuer` of a discovery document is not the expected one.
+
+    The expected issuer is the one given as `issuer=`, or the one the well-known URL of the document names.
+
+    Attributes:
+        received: the `issuer` of the document.
+        expected: the expected issuer.
+    """
+
+    def __init__(self, received: object, expected: str, discovery_document: object, url: str | None = None) -> None:
+        super().__init__(
+            f"Mismatching issuer value in discovery document (received '{received}', expected '{expected}').",
+            discovery_document,
+            url,
+        )
+        self.received = received
+        self.expected = expected
+
+
+class MissingIssuerParam(ValueError):
+    """`authorization_response_iss_parameter_supported` is set but no `issuer` is known."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "When `authorization_response_iss_parameter_supported` is True, you must provide the expected `issuer`."
+        )
+
+
+class MissingEndpointUri(AttributeError):
+    """The client has no URI for the endpoint a method needs."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(f"No '{endpoint}' defined for this client.")
+        self.endpoint = endpoint
+
+
+class UnsupportedTokenTypeError(ValueError):
+    """A token response has a `token_type` that the token class does not support.
+
+    Attributes:
+        token_type: the unsupported value.
+    """
+
+    def __init__(self, token_type: object) -> None:
+        super().__init__(f"Unsupported token_type: {token_type}")
+        self.token_type = token_type
