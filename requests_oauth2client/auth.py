@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,6 +43,7 @@ from requests_oauth2client.device_authorization import DeviceAuthorizationPollin
 from requests_oauth2client.exceptions import InvalidGrant
 from requests_oauth2client.polling import PollingExpired
 from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.www_authenticate import response_challenges
 
 __all__ = [
     "NonRenewableTokenError",
@@ -53,9 +53,6 @@ __all__ = [
     "OAuth2DeviceCodeAuth",
     "OAuth2ResourceOwnerPasswordAuth",
 ]
-
-# `error="invalid_token"` in a WWW-Authenticate challenge (RFC 6750 §3, RFC 9449 §7.1).
-_INVALID_TOKEN_RE = re.compile(r"""\berror\s*=\s*"?invalid_token\b""", re.IGNORECASE)
 
 # Grant parameters that `OAuth2Client.refresh_token()` must not receive: a refreshed DPoP token keeps the key of
 # the token it replaces, and the authorization code and device code grant parameters mean nothing there.
@@ -248,7 +245,8 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         forget_if_leaving(response, resend.origin, ("Authorization",))
         if response.status_code != 401 or not resend.answered_by_origin(response):
             return response
-        if not _INVALID_TOKEN_RE.search(response.headers.get("WWW-Authenticate", "")):
+        # `error="invalid_token"` in a challenge, Bearer or DPoP (RFC 6750 §3, RFC 9449 §7.1)
+        if not any(challenge.error == "invalid_token" for challenge in response_challenges(response, strict=False)):
             return response
         if not resend.possible(response):
             return response

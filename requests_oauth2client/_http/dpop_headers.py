@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse, MissingDPoPNonce
 from requests_oauth2client._http.origins import htu_and_origin
+from requests_oauth2client.www_authenticate import InvalidWwwAuthenticate, find_challenge, parse_www_authenticate
 
 if TYPE_CHECKING:
     import requests
@@ -23,12 +24,6 @@ DPOP_NONCE_HEADER = "DPoP-Nonce"
 # RFC 9449 §8.1: nonce = 1*NQCHAR
 NONCE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 MAX_NONCE_LENGTH = 1024
-# A `DPoP` challenge and its auth-params (RFC 9110 §11.2), inside a WWW-Authenticate header that may hold several.
-_TCHARS = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
-_AUTH_PARAM = rf'{_TCHARS}\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^\s,"]+)'
-_DPOP_CHALLENGE = re.compile(rf"(?:^|,)\s*DPoP(?=\s|,|$)((?:\s*,?\s*{_AUTH_PARAM})*)", re.IGNORECASE)
-_PARAM = re.compile(rf'({_TCHARS})\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,"]+)')
-_MAX_CHALLENGE_LENGTH = 8192
 
 
 def htu_of(url: str) -> str:
@@ -106,13 +101,10 @@ class OriginNonces:
 
 def dpop_challenge(www_authenticate: str | None) -> dict[str, str] | None:
     """Return the auth-params of the `DPoP` challenge in a `WWW-Authenticate` header, or None if there is none."""
-    if not www_authenticate or len(www_authenticate) > _MAX_CHALLENGE_LENGTH:
+    if not www_authenticate:
         return None
-    match = _DPOP_CHALLENGE.search(www_authenticate)
-    if match is None:
-        return None
-    params: dict[str, str] = {}
-    for name, raw in _PARAM.findall(match.group(1)):
-        value = re.sub(r"\\(.)", r"\1", raw[1:-1]) if raw.startswith('"') else raw
-        params.setdefault(name.lower(), value)
-    return params
+    try:
+        challenge = find_challenge(parse_www_authenticate(www_authenticate), "DPoP")
+    except InvalidWwwAuthenticate:
+        return None  # a malformed header asks for nothing
+    return dict(challenge.params) if challenge is not None else None

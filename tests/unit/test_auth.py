@@ -592,7 +592,14 @@ def test_401_invalid_token_never_loops(requests_mock: rm.Mocker) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}, {"WWW-Authenticate": 'Bearer realm="x"'}],
+    [
+        {},
+        {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
+        {"WWW-Authenticate": 'Bearer realm="x"'},
+        # `error=invalid_token` inside another parameter's value, or in a header that is not well-formed
+        {"WWW-Authenticate": 'Bearer error="insufficient_scope", error_description="not error=invalid_token"'},
+        {"WWW-Authenticate": 'Bearer error="invalid_token" error_description="no comma"'},
+    ],
 )
 def test_other_401_are_not_retried(requests_mock: rm.Mocker, headers: dict[str, str]) -> None:
     requests_mock.get(API, status_code=401, headers=headers)

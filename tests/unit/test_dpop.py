@@ -702,6 +702,9 @@ def test_nonce_from_successful_responses_is_stored(requests_mock: Any, key: DPoP
         ('DPoP error="a\\"b"', {"error": 'a"b'}),
         ('Bearer error="use_dpop_nonce"', None),
         ("DPoPish error=x", None),
+        # a challenge-like text inside a quoted value, and a header that is not well-formed
+        ('Bearer realm="x, DPoP error=use_dpop_nonce"', None),
+        ('DPoP error="use_dpop_nonce" algs="ES256"', None),
         ("", None),
         (None, None),
     ],

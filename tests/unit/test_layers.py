@@ -36,6 +36,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "exceptions",
         "utils",
         "discovery",
+        "www_authenticate",
         "_moved",
         "_errors.*",
         "_protocol.expires_in",
