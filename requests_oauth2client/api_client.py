@@ -26,6 +26,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import requests
 from attrs import fields, frozen
 
+from ._http.transport import get_json_document
+from .discovery import WellKnownDocument, oauth2_protected_resource_metadata_url, well_known_uri
+from .protected_resource import check_authorization_server, raise_for_resource_error, validate_resource_metadata
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -178,7 +182,9 @@ class ApiClient:
         base_url: the root URL of the API.
         auth: the `requests` auth handler to use by default (e.g. an `OAuth2ClientCredentialsAuth`).
         timeout: the default timeout, in seconds, for each request.
-        raise_for_status: whether to call `raise_for_status()` on each response (can be overridden per call).
+        raise_for_status: whether to raise for error statuses (can be overridden per call): a refusal whose
+            challenge names `insufficient_scope` or `insufficient_user_authentication` raises `InsufficientScope` or
+            `InsufficientUserAuthentication` (see `protected_resource`), any other `response.raise_for_status()`.
         none_fields: what to do with `None` values in `data` and `json` mappings: `"exclude"` removes them,
             `"empty"` sends them as empty strings, `"include"` leaves them to `requests` (which drops `None`
             form values and sends JSON `null`).
@@ -257,6 +263,96 @@ class ApiClient:
             session=session,
         )
 
+    @classmethod
+    def from_metadata_endpoint(
+        cls,
+        resource: str,
+        auth: requests.auth.AuthBase | None,
+        *,
+        session: requests.Session | None = None,
+        document: str = WellKnownDocument.OAUTH_PROTECTED_RESOURCE,
+        at_root: bool = True,
+        **kwargs: Any,
+    ) -> ApiClient:
+        """Build an `ApiClient` for a protected resource, from its metadata (RFC 9728).
+
+        The metadata is fetched from the well-known URL of `resource` (RFC 9728 §3.1), following redirects within its
+        origin only, then checked by `from_metadata_document()`: its `resource` must be `resource` exactly, and the
+        issuer of the client behind `auth` must be one of its `authorization_servers`.
+
+        Args:
+            resource: the resource identifier (the URL of the API).
+            auth: the auth handler, usually an `OAuth2AccessTokenAuth` (or another handler of this library) whose
+                `client` has the `issuer` to check.
+            session: the session to fetch the metadata with, and then used by the `ApiClient`.
+            document: the name of the well-known document.
+            at_root: whether the well-known path goes right after the host (RFC 9728) or after the resource path.
+            **kwargs: other parameters for `from_metadata_document()` and the `ApiClient` constructor.
+
+        Returns:
+            an `ApiClient` whose `base_url` is the resource.
+
+        Raises:
+            DiscoveryHTTPError: when the metadata is answered with an error status (a `requests.HTTPError`).
+            DiscoveryRedirectError: when fetching it is redirected to another origin.
+            InvalidDiscoveryDocument: when it is not valid.
+            MismatchingResourceIdentifier: when it is not about `resource`.
+            MismatchingAuthorizationServerIdentifier: when the client's issuer is not one of its authorization servers.
+
+        Example:
+            ```python
+            api = ApiClient.from_metadata_endpoint("https://api.example.com/v1", OAuth2AccessTokenAuth(client, token))
+            ```
+        """
+        if document == WellKnownDocument.OAUTH_PROTECTED_RESOURCE and at_root:
+            url = oauth2_protected_resource_metadata_url(resource)
+        else:
+            url = well_known_uri(resource, document, at_root=at_root)
+        session = session if session is not None else requests.Session()
+        metadata = get_json_document(session, "protected resource metadata", url)
+        return cls.from_metadata_document(
+            metadata, auth, document_url=url, resource=resource, session=session, **kwargs
+        )
+
+    @classmethod
+    def from_metadata_document(
+        cls,
+        document: object,
+        auth: requests.auth.AuthBase | None,
+        *,
+        document_url: str | None = None,
+        base_url: str | None = None,
+        check_issuer: bool = True,
+        resource: str | None = None,
+        **kwargs: Any,
+    ) -> ApiClient:
+        """Build an `ApiClient` for a protected resource, from its metadata document (RFC 9728).
+
+        The document is checked with `validate_resource_metadata()`: its `resource` must be `resource` when given,
+        else the resource that `document_url` names when it is a well-known URL. With `check_issuer`, the issuer of
+        the client behind `auth` (`auth.client.issuer`) must be one of its `authorization_servers`, so that tokens
+        are never sent to a resource that does not accept their issuer.
+
+        Args:
+            document: the decoded metadata document.
+            auth: the auth handler (see `from_metadata_endpoint()`).
+            document_url: the URL the document was fetched from.
+            base_url: the base URL of the `ApiClient`, when not the `resource` of the document.
+            check_issuer: check the client's issuer against `authorization_servers`.
+            resource: the resource identifier the document must describe.
+            **kwargs: other parameters for the `ApiClient` constructor.
+
+        Raises:
+            InvalidDiscoveryDocument: when the document is not valid.
+            MismatchingResourceIdentifier: when it is not about the expected resource.
+            MismatchingAuthorizationServerIdentifier: when the client's issuer is not one of its authorization
+                servers, or is unknown (pass `check_issuer=False` for an auth handler without a client).
+        """
+        metadata = validate_resource_metadata(document, resource, url=document_url)
+        if check_issuer:
+            check_authorization_server(metadata, getattr(getattr(auth, "client", None), "issuer", None))
+        return cls(base_url if base_url is not None else metadata.resource, auth=auth, **kwargs)
+
     def request(
         self,
         method: str,
@@ -311,7 +407,11 @@ class ApiClient:
 
         Raises:
             InvalidPathParam: if `path` is unusable or leads outside `base_url`.
-            requests.HTTPError: on an error status, when `raise_for_status` applies.
+            InsufficientScope: on a 401 or 403 whose challenge says `insufficient_scope` (RFC 6750), when
+                `raise_for_status` applies; it carries the challenge and the `scope` needed.
+            InsufficientUserAuthentication: the same with `insufficient_user_authentication` (RFC 9470), carrying
+                the `acr_values` and `max_age` to log the user in with again.
+            requests.HTTPError: on other error statuses, when `raise_for_status` applies.
         """
         url = self.to_absolute_url(path)
         true_value, false_value = self.bool_fields if bool_fields is None else validate_bool_fields(bool_fields)
@@ -342,7 +442,8 @@ class ApiClient:
             cert=cert,
             json=json,
         )
-        if self.raise_for_status if raise_for_status is None else raise_for_status:
+        if response.status_code >= 400 and (self.raise_for_status if raise_for_status is None else raise_for_status):
+            raise_for_resource_error(response)  # a challenge naming insufficient_scope or insufficient_user_auth...
             response.raise_for_status()
         return response
 

@@ -123,6 +123,7 @@ class OAuth2Client(
         pushed_authorization_request_endpoint: the PAR endpoint URL (RFC 9126).
         end_session_endpoint: the RP-initiated logout endpoint URL (OpenID Connect RP-Initiated Logout 1.0).
         jwks_uri: the URL of the AS public keys.
+        registration_endpoint: the dynamic client registration endpoint URL (RFC 7591; see `registration`).
         authorization_server_jwks: the AS public keys (fetching them from `jwks_uri` replaces them).
         issuer: the AS issuer identifier.
         id_token_signed_response_alg: the expected ID Token signing alg.
@@ -164,6 +165,7 @@ class OAuth2Client(
     pushed_authorization_request_endpoint: str | None
     end_session_endpoint: str | None
     jwks_uri: str | None
+    registration_endpoint: str | None
     authorization_server_jwks: JwkSet
     issuer: str | None
     id_token_signed_response_alg: str | None
@@ -208,6 +210,7 @@ class OAuth2Client(
         pushed_authorization_request_endpoint: str | None = None,
         end_session_endpoint: str | None = None,
         jwks_uri: str | None = None,
+        registration_endpoint: str | None = None,
         authorization_server_jwks: JwkSet | dict[str, Any] | None = None,
         issuer: str | None = None,
         id_token_signed_response_alg: str | None = SignatureAlgs.RS256,

@@ -1,10 +1,18 @@
-"""Helpers that compute the URLs of standard metadata documents (RFC 8414, OpenID Connect Discovery)."""
+"""Helpers that compute the URLs of standard metadata documents (RFC 8414, OpenID Connect Discovery, RFC 9728)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["oauth2_discovery_document_url", "oidc_discovery_document_url", "well_known_uri"]
+from .enums import WellKnownDocument
+
+__all__ = [
+    "WellKnownDocument",
+    "oauth2_discovery_document_url",
+    "oauth2_protected_resource_metadata_url",
+    "oidc_discovery_document_url",
+    "well_known_uri",
+]
 
 
 def well_known_uri(origin: str, name: str, *, at_root: bool = True) -> str:
@@ -34,7 +42,7 @@ def oidc_discovery_document_url(issuer: str) -> str:
         >>> oidc_discovery_document_url("https://as.example.com/t")
         'https://as.example.com/t/.well-known/openid-configuration'
     """
-    return well_known_uri(issuer, "openid-configuration", at_root=False)
+    return well_known_uri(issuer, WellKnownDocument.OPENID_CONFIGURATION, at_root=False)
 
 
 def oauth2_discovery_document_url(issuer: str) -> str:
@@ -44,4 +52,32 @@ def oauth2_discovery_document_url(issuer: str) -> str:
         >>> oauth2_discovery_document_url("https://as.example.com/t")
         'https://as.example.com/.well-known/oauth-authorization-server/t'
     """
-    return well_known_uri(issuer, "oauth-authorization-server", at_root=True)
+    return well_known_uri(issuer, WellKnownDocument.OAUTH_AUTHORIZATION_SERVER, at_root=True)
+
+
+def oauth2_protected_resource_metadata_url(resource: str) -> str:
+    """Return the URL of the metadata of a protected resource (RFC 9728 §3.1).
+
+    `/.well-known/oauth-protected-resource` goes between the host and the path of the resource identifier (a path
+    of `/` alone is dropped); the path, and a query, are kept as they are, trailing slash included: the `resource`
+    of the document must then be identical to the resource identifier (RFC 9728 §3.3), so nothing is normalised
+    (unlike `well_known_uri()`, which strips slashes). A fragment, which resource identifiers cannot have, is
+    left out.
+
+    Example:
+        >>> oauth2_protected_resource_metadata_url("https://api.example.com/v1")
+        'https://api.example.com/.well-known/oauth-protected-resource/v1'
+        >>> oauth2_protected_resource_metadata_url("https://api.example.com/")
+        'https://api.example.com/.well-known/oauth-protected-resource'
+    """
+    parts = urlsplit(resource)
+    path = "" if parts.path == "/" else parts.path
+    return urlunsplit(
+        (
+            parts.scheme,
+            parts.netloc,
+            f"/.well-known/{WellKnownDocument.OAUTH_PROTECTED_RESOURCE}{path}",
+            parts.query,
+            "",
+        )
+    )

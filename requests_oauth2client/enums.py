@@ -16,6 +16,7 @@ __all__ = [
     "JwtTypes",
     "ResponseTypes",
     "TokenType",
+    "WellKnownDocument",
 ]
 
 
@@ -42,6 +43,7 @@ class Endpoints(_StrEnum):
     JWKS = "jwks_uri"
     USER_INFO = "userinfo_endpoint"
     END_SESSION = "end_session_endpoint"
+    REGISTRATION = "registration_endpoint"
 
 
 class GrantTypes(_StrEnum):
@@ -96,3 +98,14 @@ class JwtTypes(_StrEnum):
     """The `typ` header values of the JWTs this library produces."""
 
     CLIENT_AUTHENTICATION_JWT = "client-authentication+jwt"
+
+
+class WellKnownDocument(_StrEnum):
+    """The names of metadata documents under `/.well-known/` (RFC 8615)."""
+
+    OPENID_CONFIGURATION = "openid-configuration"
+    """OpenID Connect Discovery 1.0 §4."""
+    OAUTH_AUTHORIZATION_SERVER = "oauth-authorization-server"
+    """RFC 8414 §3."""
+    OAUTH_PROTECTED_RESOURCE = "oauth-protected-resource"
+    """RFC 9728 §3."""

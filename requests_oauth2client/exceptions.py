@@ -6,8 +6,9 @@ Three families matter most:
   with something that is not a valid answer. They carry the `response` (and the `client`).
 - `AuthorizationResponseError` and `InvalidAuthResponse`: the redirect back from the authorization
   endpoint is an error, or does not pass validation.
-- `FailedDiscoveryError` and its subclasses: a metadata document or the keys of the Authorization Server
-  cannot be fetched or are not usable.
+- `FailedDiscoveryError` and its subclasses: a metadata document or the keys of the Authorization Server (or the
+  metadata of a protected resource) cannot be fetched or are not usable.
+- `ProtectedResourceError` and its subclasses: a protected resource refused a token, and says what it needs.
 - `InvalidParam` and other `ValueError`s: a parameter given to the library is not usable.
 
 The endpoint errors and their `error` code table (`ERROR_CLASSES`) are defined here; the other families are defined
@@ -38,6 +39,8 @@ from requests_oauth2client._errors.discovery import (
     DiscoveryRedirectError,
     FailedDiscoveryError,
     InvalidDiscoveryDocument,
+    MismatchingAuthorizationServerIdentifier,
+    MismatchingResourceIdentifier,
 )
 from requests_oauth2client._errors.params import (
     InvalidAcrValuesParam,
@@ -58,6 +61,11 @@ from requests_oauth2client._errors.params import (
     UnknownTokenType,
     UnsupportedTokenTypeError,
 )
+from requests_oauth2client._errors.resource import (
+    InsufficientScope,
+    InsufficientUserAuthentication,
+    ProtectedResourceError,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -75,6 +83,8 @@ __all__ = [
     "EndpointError",
     "ExpiredToken",
     "FailedDiscoveryError",
+    "InsufficientScope",
+    "InsufficientUserAuthentication",
     "InteractionRequired",
     "IntrospectionError",
     "InvalidAcrValuesParam",
@@ -82,6 +92,7 @@ __all__ = [
     "InvalidBackChannelAuthenticationResponse",
     "InvalidBackchannelAuthenticationRequestHintParam",
     "InvalidClient",
+    "InvalidClientMetadata",
     "InvalidDeviceAuthorizationResponse",
     "InvalidDiscoveryDocument",
     "InvalidEndpointUri",
@@ -89,16 +100,21 @@ __all__ = [
     "InvalidIssuer",
     "InvalidParam",
     "InvalidPushedAuthorizationResponse",
+    "InvalidRedirectUri",
+    "InvalidRegistrationResponse",
     "InvalidRequest",
     "InvalidScope",
     "InvalidScopeParam",
+    "InvalidSoftwareStatement",
     "InvalidTarget",
     "InvalidTokenResponse",
     "InvalidUserinfoResponse",
     "IssuerMixUp",
     "LoginRequired",
+    "MismatchingAuthorizationServerIdentifier",
     "MismatchingDiscoveryIssuer",
     "MismatchingIssuer",
+    "MismatchingResourceIdentifier",
     "MismatchingState",
     "MismatchingUserinfoSubject",
     "MissingAuthCode",
@@ -110,11 +126,14 @@ __all__ = [
     "MissingIssuerParam",
     "MissingRefreshToken",
     "OAuth2Error",
+    "ProtectedResourceError",
+    "RegistrationError",
     "RevocationError",
     "ServerError",
     "SessionSelectionRequired",
     "SlowDown",
     "TokenEndpointError",
+    "UnapprovedSoftwareStatement",
     "UnauthorizedClient",
     "UnexpectedRedirect",
     "UnknownActorTokenType",
@@ -291,6 +310,33 @@ class InvalidPushedAuthorizationResponse(OAuth2Error):
     """The pushed authorization request endpoint answered with something that is not a valid response."""
 
 
+class RegistrationError(EndpointError):
+    """The registration endpoint (RFC 7591) or a client configuration endpoint (RFC 7592) answered with an error."""
+
+
+class InvalidRedirectUri(RegistrationError):
+    """`invalid_redirect_uri` (RFC 7591 §3.2.2): a redirect URI of the registration request is not acceptable."""
+
+
+class InvalidClientMetadata(RegistrationError):
+    """`invalid_client_metadata` (RFC 7591 §3.2.2): a client metadata value is not acceptable."""
+
+
+class InvalidSoftwareStatement(RegistrationError):
+    """`invalid_software_statement` (RFC 7591 §3.2.2): the software statement is not valid."""
+
+
+class UnapprovedSoftwareStatement(RegistrationError):
+    """`unapproved_software_statement` (RFC 7591 §3.2.2): the AS does not accept statements of that issuer."""
+
+
+class InvalidRegistrationResponse(OAuth2Error):
+    """A registration or client configuration endpoint answered with an unusable client information response.
+
+    See RFC 7591 §3.2.1 and RFC 7592 §3; the description says what is wrong (never with a secret value).
+    """
+
+
 class InvalidUserinfoResponse(OAuth2Error):
     """The UserInfo endpoint answered with a body that is not a JSON object."""
 
@@ -327,5 +373,9 @@ ERROR_CLASSES: dict[str, type[EndpointError]] = {
     "expired_token": ExpiredToken,
     "use_dpop_nonce": UseDPoPNonce,
     "unsupported_token_type": UnsupportedTokenType,
+    "invalid_redirect_uri": InvalidRedirectUri,
+    "invalid_client_metadata": InvalidClientMetadata,
+    "invalid_software_statement": InvalidSoftwareStatement,
+    "unapproved_software_statement": UnapprovedSoftwareStatement,
 }
 """The default map of OAuth 2.0 `error` codes to exception classes (`OAuth2Client.exception_classes`)."""

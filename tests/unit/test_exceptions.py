@@ -41,9 +41,29 @@ def test_error_table() -> None:
     assert ERROR_CLASSES["invalid_grant"].__name__ == "InvalidGrant"
     assert ERROR_CLASSES["use_dpop_nonce"].__name__ == "UseDPoPNonce"
     assert ERROR_CLASSES["unsupported_token_type"] is UnsupportedTokenType
-    assert len(ERROR_CLASSES) == 13
+    assert len(ERROR_CLASSES) == 17
     for cls in ERROR_CLASSES.values():
         assert issubclass(cls, EndpointError)
+
+
+@pytest.mark.parametrize(
+    ("error", "name"),
+    [
+        ("invalid_redirect_uri", "InvalidRedirectUri"),
+        ("invalid_client_metadata", "InvalidClientMetadata"),
+        ("invalid_software_statement", "InvalidSoftwareStatement"),
+        ("unapproved_software_statement", "UnapprovedSoftwareStatement"),
+    ],
+)
+def test_registration_errors_in_the_table(error: str, name: str) -> None:
+    """RFC 7591 §3.2.2 error codes: subclasses of RegistrationError."""
+    import requests_oauth2client
+    from requests_oauth2client.exceptions import RegistrationError
+
+    cls = ERROR_CLASSES[error]
+    assert cls.__name__ == name
+    assert issubclass(cls, RegistrationError)
+    assert getattr(requests_oauth2client.exceptions, name) is cls
 
 
 @pytest.mark.parametrize("cls", [SlowDown, AuthorizationPending, ExpiredToken])

@@ -65,6 +65,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_protocol.metadata",
         "_protocol.pending",
         "_protocol.replay_cache",
+        "protected_resource",
     ),
     2: (
         "dpop",
