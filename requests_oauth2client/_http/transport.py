@@ -1,8 +1,8 @@
 """The one place that talks HTTP to the Authorization Server.
 
-`send_to_endpoint()` sends a request to an AS endpoint with the client authentication, adds a DPoP proof when a
-DPoP key is in play, retries when the AS asks for a DPoP nonce (a bounded number of times), then hands the
-response to a success or an error handler. `raise_endpoint_error()` turns an error response into the exception
+`send_to_endpoint()` sends a request (a form, or a JSON body) to an AS endpoint with the client authentication, adds
+a DPoP proof when a DPoP key is in play, retries when the AS asks for a DPoP nonce (a bounded number of times), then
+hands the response to a success or an error handler. `raise_endpoint_error()` turns an error response into the exception
 that the `error` code maps to. `get_json_document()` fetches the public documents of the AS (metadata, keys).
 Everything else in the library builds parameters and parses results.
 
@@ -163,6 +163,7 @@ def send_to_endpoint(
     on_failure: Callable[..., T],
     method: str = "POST",
     data: Mapping[str, Any] | None = None,
+    json: Any = None,
     auth: requests.auth.AuthBase | bool | None = True,
     dpop_key: DPoPKey | None = None,
     timeout: float | None = 10,
@@ -178,6 +179,7 @@ def send_to_endpoint(
         on_failure: called the same way for a 4xx or 5xx status; it is expected to raise.
         method: the HTTP method.
         data: the form parameters; None values are left out.
+        json: a JSON body, sent as it is (in place of a form: dynamic client registration, RFC 7591).
         auth: True for the client authentication, False or None for none, or a specific auth handler.
         dpop_key: a DPoP key whose proof goes in a `DPoP` header.
         timeout: the request timeout, in seconds.
@@ -212,6 +214,7 @@ def send_to_endpoint(
             endpoint,
             url,
             data=form,
+            json=json,
             auth=request_auth,
             headers=headers,
             timeout=timeout,

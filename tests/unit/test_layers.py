@@ -66,6 +66,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_protocol.pending",
         "_protocol.replay_cache",
         "protected_resource",
+        "_protocol.registration",
     ),
     2: (
         "dpop",
@@ -88,6 +89,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "pooling",
         "token_store",
         "_stores.*",
+        "registration",
     ),
     6: ("vendor_specific.*", "flask.*"),
     7: ("",),
