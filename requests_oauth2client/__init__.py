@@ -20,6 +20,10 @@ _LAZY_NAMES: dict[str, str] = {
     "ApiClient": ".api_client",
     "InvalidBoolFieldsParam": ".api_client",
     "InvalidPathParam": ".api_client",
+    "ApiLogin": ".api_login",
+    "DeviceFlowLogin": ".api_login",
+    "LoginMethod": ".api_login",
+    "login_to_api": ".api_login",
     "NonRenewableTokenError": ".auth",
     "OAuth2AccessTokenAuth": ".auth",
     "OAuth2AuthorizationCodeAuth": ".auth",
@@ -240,6 +244,12 @@ if TYPE_CHECKING:  # the names of `_LAZY_NAMES`, for type checkers (explicit re-
         ApiClient as ApiClient,
         InvalidBoolFieldsParam as InvalidBoolFieldsParam,
         InvalidPathParam as InvalidPathParam,
+    )
+    from requests_oauth2client.api_login import (
+        ApiLogin as ApiLogin,
+        DeviceFlowLogin as DeviceFlowLogin,
+        LoginMethod as LoginMethod,
+        login_to_api as login_to_api,
     )
     from requests_oauth2client.auth import (
         NonRenewableTokenError as NonRenewableTokenError,

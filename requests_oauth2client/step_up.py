@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._id_token_errors import (
+from ._errors.id_token import (
     IdTokenAuthTimeTooOld,
     InvalidIdTokenClaim,
     MismatchingIdTokenAcr,
@@ -40,7 +40,7 @@ from ._id_token_errors import (
 from .tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
-    from ._resource_errors import InsufficientUserAuthentication
+    from ._errors.resource import InsufficientUserAuthentication
     from .authorization_request import AuthorizationRequest
     from .www_authenticate import Challenge
 

@@ -37,8 +37,9 @@ class Ping:
 
         Endpoints: authorization `/as/authorization.oauth2`, token `/as/token.oauth2`, revocation
         `/as/revoke_token.oauth2`, introspection `/as/introspect.oauth2`, userinfo `/idp/userinfo.openid`,
-        device authorization `/as/device_authz.oauth2` and keys at `/pf/JWKS`. The registration, session
-        management and end session endpoints are in `extra_metadata`. The client's `issuer` is left unset.
+        device authorization `/as/device_authz.oauth2`, registration `/as/clients.oauth2` and keys at `/pf/JWKS`.
+        The session management and end session endpoints are in `extra_metadata`. The client's `issuer` is left
+        unset.
 
         Args:
             issuer: the server URL (`https://` is added to a bare domain name).

@@ -76,6 +76,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_protocol.end_session",
         "logout",
         "serializers",
+        "step_up",
     ),
     3: ("_http.transport", "loopback"),
     4: ("_client.*", "client"),
@@ -91,7 +92,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_stores.*",
         "registration",
     ),
-    6: ("vendor_specific.*", "flask.*"),
+    6: ("vendor_specific.*", "flask.*", "api_login"),
     7: ("",),
     8: ("_cli.*", "__main__"),
 }

@@ -200,9 +200,9 @@ def test_ping_client(issuer: str) -> None:
     assert client.introspection_endpoint == "https://ping.example.com/as/introspect.oauth2"
     assert client.jwks_uri == "https://ping.example.com/pf/JWKS"
     assert client.device_authorization_endpoint == "https://ping.example.com/as/device_authz.oauth2"
+    assert client.registration_endpoint == "https://ping.example.com/as/clients.oauth2"
     assert client.issuer is None
     assert client.extra_metadata == {
-        "registration_endpoint": "https://ping.example.com/as/clients.oauth2",
         "ping_revoked_sris_endpoint": "https://ping.example.com/pf-ws/rest/sessionMgmt/revokedSris",
         "ping_session_management_sris_endpoint": "https://ping.example.com/pf-ws/rest/sessionMgmt/sessions",
         "ping_session_management_users_endpoint": "https://ping.example.com/pf-ws/rest/sessionMgmt/users",
