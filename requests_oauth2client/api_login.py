@@ -22,8 +22,10 @@ Example:
     ```python
     from requests_oauth2client import DeviceFlowLogin, login_to_api
 
-    session = login_to_api("https://api.example.com/mcp", login=DeviceFlowLogin(), client_name="My CLI")
-    session.api.get("tools")
+    user = login_to_api(
+        "https://api.example.com/mcp", login=DeviceFlowLogin(), client_metadata={"client_name": "My CLI"}
+    )
+    user.api.get("tools")
     ```
 """
 
