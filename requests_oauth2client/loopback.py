@@ -86,7 +86,7 @@ class LoopbackLoginClient(Protocol):
         """Push an authorization request (PAR) and return the `request_uri` request to send the browser to."""
         ...  # pragma: no cover
 
-    def authorization_code(self, code: AuthorizationResponse, /) -> BearerToken:
+    def authorization_code(self, code: AuthorizationResponse, /, *, resource: str = ...) -> BearerToken:
         """Exchange the code of a validated authorization response for tokens."""
         ...  # pragma: no cover
 
@@ -175,7 +175,8 @@ def login_with_browser(
         timeout: how long to wait for the browser to come back, in seconds, counted from the opening of the browser.
         use_par: push the authorization request first (RFC 9126); the browser then only carries a `request_uri`.
         **authorization_request_kwargs: parameters for `client.authorization_request()`: `scope`, `login_hint`,
-            `prompt`, `resource`, `dpop`... A `redirect_uri` here replaces the client's, with the same rules.
+            `prompt`, `resource`, `dpop`... A `redirect_uri` here replaces the client's, with the same rules. One
+            `resource` (a str) is sent again in the token request (RFC 8707 §2.2), so that the access token is for it.
 
     Returns:
         the token response, its ID Token validated when there is one.
@@ -199,7 +200,9 @@ def login_with_browser(
         _send_user_to(url, open_browser)
         logger.debug("Waiting for the authorization response at %s", listener.redirect_uri)
         response = listener.wait(max(0.0, deadline - time.monotonic()), timeout)
-    return client.authorization_code(response)
+    # RFC 8707 §2.2: the access token is asked for the one resource the authorization was for
+    resource = authorization_request_kwargs.get("resource")
+    return client.authorization_code(response, **({"resource": resource} if isinstance(resource, str) else {}))
 
 
 def _send_user_to(url: str, open_browser: OpenBrowser) -> None:

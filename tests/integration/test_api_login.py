@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,7 +26,9 @@ from requests_oauth2client import (
     OAuth2Client,
     login_to_api,
 )
+from requests_oauth2client.loopback import login_with_browser
 from tests.integration.harness import Harness
+from tests.integration.native_app import AutomaticUser
 
 Requests = list[tuple[str, str, int]]
 
@@ -114,6 +117,24 @@ def test_from_an_api_url_to_a_200_then_step_up(as_server: Harness) -> None:
     answer = step_up_api.get().json()
     assert answer["acr"] == h.acr_values["mfa"]
     assert result.api.get().status_code == 200  # the new token is used everywhere
+
+
+def test_with_the_loopback_login(as_server: Harness) -> None:
+    """The same chain with the library's loopback login (RFC 8252): the browser comes back to 127.0.0.1."""
+    h = as_server
+    user = AutomaticUser(h)
+    result = login_to_api(h.resource_url, login=partial(login_with_browser, open_browser=user), testing=True)
+    assert result.registration is not None
+    assert result.registration.registration.redirect_uris == ("http://127.0.0.1/callback",)
+    (authorization_url,) = user.urls
+    assert parse_qs(urlsplit(authorization_url).query)["resource"] == [h.resource_url]
+    assert result.api.get().json()["aud"] == h.resource_url  # the token request named the resource too
+    step_up_api = ApiClient.from_metadata_endpoint(h.protected_resource["step_up_url"], result.auth)
+    with pytest.raises(InsufficientUserAuthentication) as exc_info:
+        step_up_api.get()
+    result.step_up(exc_info.value)
+    assert parse_qs(urlsplit(user.urls[-1]).query)["acr_values"] == [h.acr_values["mfa"]]
+    assert step_up_api.get().json()["acr"] == h.acr_values["mfa"]
 
 
 def test_step_up_refuses_an_id_token_without_the_acr(as_server: Harness) -> None:

@@ -312,6 +312,17 @@ def test_a_redirect_uri_argument_replaces_the_client_one(client: OAuth2Client, a
     assert query(browser.urls[0])["redirect_uri"] == f"http://127.0.0.1:{port}/here"
 
 
+def test_one_resource_is_sent_again_in_the_token_request(client: OAuth2Client, as_mock: requests_mock.Mocker) -> None:
+    """RFC 8707 §2.2: the access token is for the resource the user authorized (an API found by `login_to_api`)."""
+    browser = Browser(lambda url: browser.visit(callback_for(url)))
+    client.login_with_browser(open_browser=browser, scope="openid api", resource="https://api.example.com/v1")
+    assert query(browser.urls[0])["resource"] == "https://api.example.com/v1"
+    assert parse_qs(as_mock.last_request.text)["resource"] == ["https://api.example.com/v1"]
+    # several resources: the token request names none (the AS decides, or the caller refreshes for each)
+    client.login_with_browser(open_browser=browser, resource=["https://a.example.com", "https://b.example.com"])
+    assert "resource" not in parse_qs(as_mock.last_request.text)
+
+
 def test_par(client: OAuth2Client, as_mock: requests_mock.Mocker) -> None:
     as_mock.post(PAR_ENDPOINT, json={"request_uri": "urn:ietf:params:oauth:request_uri:abc", "expires_in": 60})
     pushed: dict[str, list[str]] = {}
