@@ -15,10 +15,12 @@ The paths below live under the API root (`https://api.example.com/`), with or wi
 | `GET /order-lines`                   | `{"order_lines": [...]}`                                           |
 | `GET /me`                            | the user the access token was issued for                          |
 | `GET /users/user123`                 | that user; any other user id is a `404`                            |
+| `POST /orders/<digits>/refund`       | `{"order_id", "status": "refunded"}` (token of acr `STEP_UP_ACR`)  |
 | anything else                        | `404`, `application/problem+json` (RFC 9457)                       |
 
-Every request needs an access token of the fake AS (`Authorization: Bearer ...`, or `DPoP ...` with a valid proof):
-without one the answer is `401` with `WWW-Authenticate`.
+A refund without a token of acr `STEP_UP_ACR` is a `401` `insufficient_user_authentication` (RFC 9470), with that
+`acr_values`. Every request needs an access token of the fake AS (`Authorization: Bearer ...`, or `DPoP ...` with a
+valid proof): without one the answer is `401` with `WWW-Authenticate`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 Answer = tuple[int, Any, dict[str, str]]
 
 USERS = {"user123": {"id": "user123", "name": "Jane Doe", "email": "jane@example.com"}}
+STEP_UP_ACR = "urn:example:acr:mfa"
+"""The authentication context class a refund needs."""
 _ORDER_ID = re.compile(r"[0-9]{1,12}")
 
 
@@ -60,8 +64,11 @@ class OrdersApi:
             caller turns into a `401` answer.
     """
 
-    def __init__(self, check_access_token: Callable[[Any, str], str]) -> None:
+    def __init__(
+        self, check_access_token: Callable[[Any, str], str], acr_of: Callable[[Any], str | None] = lambda _: None
+    ) -> None:
         self.check_access_token = check_access_token
+        self.acr_of = acr_of
         self.next_id = 1300
 
     def handle(self, request: Any) -> Answer:
@@ -80,6 +87,12 @@ class OrdersApi:
             case ["orders", order_id, "lines"] if _ORDER_ID.fullmatch(order_id) and method == "GET":
                 line = {"sku": "BOOK-0042", "quantity": 1, "unit_price": {"amount": "12.50", "currency": "EUR"}}
                 return 200, {"order_id": order_id, "lines": [line]}, {}
+            case ["orders", order_id, "refund"] if _ORDER_ID.fullmatch(order_id) and method == "POST":
+                if self.acr_of(request) != STEP_UP_ACR:
+                    challenge = f'Bearer error="insufficient_user_authentication", acr_values="{STEP_UP_ACR}"'
+                    body = {"error": "insufficient_user_authentication", "error_description": "log in with MFA"}
+                    return 401, body, {"WWW-Authenticate": challenge}
+                return 200, {"order_id": order_id, "status": "refunded"}, {}
             case ["order-lines"] if method == "GET":
                 return 200, {"order_lines": [{"order_id": "1234", "sku": "BOOK-0042", "quantity": 1}]}, {}
             case ["me"] if method == "GET":

@@ -28,6 +28,7 @@ Endpoints (relative to the issuer, override with `paths=`, or serve a real provi
 | `backchannel_authentication_endpoint`    | `/bc-authorize`          | POST     |
 | `pushed_authorization_request_endpoint`  | `/par`                   | POST     |
 | `end_session_endpoint`                   | `/logout`                | (browser, see `end_session()`) |
+| `registration_endpoint` (RFC 7591/7592)  | `/register[/<client_id>]`| POST (GET/PUT/DELETE) |
 
 Behaviour:
 
@@ -49,7 +50,8 @@ Behaviour:
   (JAR) or `request_uri` (PAR)), records a code and returns the redirect URL with `code`, `state` and `iss`
   (RFC 9207, when the metadata has `authorization_response_iss_parameter_supported`), or a JARM `response` JWT
   when `response_mode` ends with `jwt`. `authorize(uri, error="...")`
-  returns an error redirect instead. The last redirect URL is kept in `last_callback`.
+  returns an error redirect instead. The last redirect URL is kept in `last_callback`. The first of the
+  `acr_values` asked for is the `acr` of the ID Token and of the access token (the user always satisfies it).
 - Request objects (`request`, by value or pushed) may be encrypted to the AS encryption key (`ECDH-ES`, `use: enc`,
   in its JWKS).
 - UserInfo answers a signed JWT (`application/jwt`: `iss`, `aud`, RS256) when asked for with `Accept:
@@ -58,6 +60,11 @@ Behaviour:
 - `end_session(uri)` plays the user's browser at the `end_session_endpoint` (RP-initiated logout): the user is
   logged out (`logged_out` records the request parameters) and sent back to `post_logout_redirect_uri` with its
   `state`.
+- Dynamic registration: `POST /register` (JSON client metadata) creates a client (a secret for the
+  `client_secret_*` methods, then checked; `invalid_redirect_uri` for a non-http(s) redirect URI,
+  `invalid_client_metadata` for a `jwks` with private keys), answered with its registration access token; `GET`,
+  `PUT` and `DELETE` on its `registration_client_uri` read, replace and delete it. A deleted client is
+  `invalid_client` everywhere. Registrations are in `registrations`.
 - The API at `api_url` (`https://api.example.com/`) is an orders API that answers like a real one (see
   `tests/docs/fake_api.py`), and requires an access token of this AS (`check_access_token`).
 - `install_echo_api(mocker, base_url)` serves, instead, an API that answers any method with JSON describing the
@@ -98,7 +105,9 @@ DEFAULT_PATHS: dict[str, str] = {
     "pushed_authorization_request_endpoint": "/par",
     "end_session_endpoint": "/logout",
     "jwks_uri": "/jwks",
+    "registration_endpoint": "/register",
 }
+PRM_PATH = "/.well-known/oauth-protected-resource"
 USER = {"sub": "user123", "name": "Jane Doe", "email": "jane@example.com", "email_verified": True}
 
 ACCESS_TOKEN_URN = "urn:ietf:params:oauth:token-type:access_token"
@@ -204,6 +213,8 @@ class FakeAuthorizationServer:
         self.last_callback: str | None = None
         self.logged_out: list[dict[str, str]] = []
         self.encryption_key = _ENCRYPTION_KEY
+        self.registrations: dict[str, dict[str, Any]] = {}
+        self.deleted_clients: set[str] = set()
 
     # ----------------------------------------------------------------------------------------------- metadata
 
@@ -276,6 +287,12 @@ class FakeAuthorizationServer:
             mocker.register_uri(requests_mock.ANY, self.endpoints["userinfo_endpoint"], text=self._wrap(self._userinfo))
         if "jwks_uri" in self.endpoints:
             mocker.get(self.endpoints["jwks_uri"], json=lambda request, context: self.public_jwks)
+        if "registration_endpoint" in self.endpoints:
+            registration = self.endpoints["registration_endpoint"]
+            mocker.post(registration, text=self._wrap(self._register))
+            mocker.register_uri(
+                requests_mock.ANY, re.compile(re.escape(registration + "/") + "[^/]+$"), text=self._wrap(self._manage)
+            )
         for url in self.discovery_urls:
             mocker.get(url, json=lambda request, context: self.discovery_document)
         if self.api_url:
@@ -283,9 +300,44 @@ class FakeAuthorizationServer:
         return self
 
     def install_orders_api(self, mocker: requests_mock.Mocker, base_url: str) -> None:
-        """Serve the orders API (see the module docstring) under `base_url`, accepting tokens of this AS."""
-        api = OrdersApi(self.check_access_token)
-        mocker.register_uri(requests_mock.ANY, re.compile("^" + re.escape(base_url)), text=self._wrap(api.handle))
+        """Serve the orders API (see the module docstring) under `base_url`, accepting tokens of this AS.
+
+        It is a protected resource with RFC 9728 metadata: `/.well-known/oauth-protected-resource<path>` (at the
+        root of its origin) describes the resource `<origin><path>`, and its `401` challenges name that URL
+        (`resource_metadata`).
+        """
+        api = OrdersApi(self.check_access_token, self._acr_of)
+
+        def resource(request: Any) -> tuple[int, Any, dict[str, str]]:
+            parts = urlsplit(request.url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if parts.path == PRM_PATH or parts.path.startswith(PRM_PATH + "/"):
+                metadata = {
+                    "resource": origin + parts.path[len(PRM_PATH) :],
+                    "authorization_servers": [self.issuer],
+                    "scopes_supported": ["orders"],
+                    "bearer_methods_supported": ["header"],
+                }
+                return 200, metadata, {}
+            pointer = f'resource_metadata="{origin}{PRM_PATH}{parts.path.rstrip("/")}"'
+            try:
+                status, body, headers = api.handle(request)
+            except OAuthError as exc:
+                if exc.status == 401:
+                    exc.headers["WWW-Authenticate"] = _with_param(
+                        exc.headers.get("WWW-Authenticate", "Bearer"), pointer
+                    )
+                raise
+            if status == 401:
+                headers["WWW-Authenticate"] = _with_param(headers.get("WWW-Authenticate", "Bearer"), pointer)
+            return status, body, headers
+
+        mocker.register_uri(requests_mock.ANY, re.compile("^" + re.escape(base_url)), text=self._wrap(resource))
+
+    def _acr_of(self, request: Any) -> str | None:
+        """The `acr` of the access token of a request, if this AS issued it with one."""
+        token = request.headers.get("Authorization", "").partition(" ")[2]
+        return self.access_tokens.get(token, {}).get("acr")
 
     def install_echo_api(self, mocker: requests_mock.Mocker, base_url: str) -> None:
         """Serve the echo API (see the module docstring) under `base_url`, accepting tokens of this AS."""
@@ -337,6 +389,12 @@ class FakeAuthorizationServer:
 
     def _authenticate_client(self, request: Any, form: dict[str, str], endpoint: str) -> str:
         """Return the client_id of the authenticated client, or raise invalid_client."""
+        client_id = self._client_id(request, form, endpoint)
+        if client_id in self.deleted_clients:
+            raise OAuthError("invalid_client", "this client was deleted", 401)
+        return client_id
+
+    def _client_id(self, request: Any, form: dict[str, str], endpoint: str) -> str:
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("basic "):
             try:
@@ -427,9 +485,10 @@ class FakeAuthorizationServer:
         id_token_claims: dict[str, Any] | None = None,
         code: str | None = None,
         extra: dict[str, Any] | None = None,
+        acr: str | None = None,
     ) -> dict[str, Any]:
         access_token = "at-" + secrets.token_urlsafe(24)
-        info = {"client_id": client_id, "scope": scope, "jkt": jkt, "sub": USER["sub"], "exp": time.time()}
+        info = {"client_id": client_id, "scope": scope, "jkt": jkt, "sub": USER["sub"], "exp": time.time(), "acr": acr}
         info["exp"] += self.expires_in
         self.access_tokens[access_token] = info
         body: dict[str, Any] = {
@@ -444,7 +503,7 @@ class FakeAuthorizationServer:
             self.refresh_tokens[refresh_token] = {**info, "id_token": id_token_claims is not None}
             body["refresh_token"] = refresh_token
         if id_token_claims is not None:
-            body["id_token"] = self._id_token(client_id, access_token, code, id_token_claims)
+            body["id_token"] = self._id_token(client_id, access_token, code, {"acr": acr, **id_token_claims})
         body.update(extra or {})
         return body
 
@@ -520,7 +579,10 @@ class FakeAuthorizationServer:
         extra = {}
         if grant.get("authorization_details"):
             extra["authorization_details"] = json.loads(grant["authorization_details"])
-        return self._issue(client_id, scope=scope, jkt=jkt, id_token_claims=id_token_claims, code=code, extra=extra)
+        acr = next(iter((grant.get("acr_values") or "").split()), None)
+        return self._issue(
+            client_id, scope=scope, jkt=jkt, id_token_claims=id_token_claims, code=code, extra=extra, acr=acr
+        )
 
     def _grant_refresh_token(self, form: dict[str, str], client_id: str, jkt: str | None) -> dict[str, Any]:
         refresh_token = form.get("refresh_token")
@@ -721,6 +783,62 @@ class FakeAuthorizationServer:
             body["form"] = dict(parse_qsl(request.text, keep_blank_values=True))
         return (int(match.group(1)) if match else 200), body, {}
 
+    # ------------------------------------------------------------------------------------------ registration
+
+    def _register(self, request: Any) -> tuple[int, Any, dict[str, str]]:
+        metadata = self._client_metadata(request)
+        client_id = "dyn-" + secrets.token_urlsafe(8)
+        information = {
+            **metadata,
+            "client_id": client_id,
+            "client_id_issued_at": int(time.time()),
+            "registration_access_token": "rat-" + secrets.token_urlsafe(16),
+            "registration_client_uri": f"{self.endpoints['registration_endpoint']}/{client_id}",
+        }
+        if metadata.get("token_endpoint_auth_method", "client_secret_basic").startswith("client_secret_"):
+            information["client_secret"] = "dyn-secret-" + secrets.token_urlsafe(16)
+            information["client_secret_expires_at"] = 0
+            self.clients[client_id] = information["client_secret"]
+        self.registrations[client_id] = information
+        return 201, information, {"Cache-Control": "no-store"}
+
+    def _manage(self, request: Any) -> tuple[int, Any, dict[str, str]]:
+        client_id = urlsplit(request.url).path.rsplit("/", 1)[-1]
+        information = self.registrations.get(client_id)
+        token = information and information["registration_access_token"]
+        if information is None or request.headers.get("Authorization") != f"Bearer {token}":
+            raise OAuthError("invalid_token", "unknown client or registration access token", 401)
+        if request.method == "DELETE":
+            del self.registrations[client_id]
+            self.clients.pop(client_id, None)
+            self.deleted_clients.add(client_id)
+            return 204, None, {}
+        if request.method == "PUT":
+            metadata = self._client_metadata(request)
+            if metadata.get("client_id") != client_id:
+                raise OAuthError("invalid_client_metadata", "client_id does not match")
+            managed = ("client_id_issued_at", "registration_access_token", "registration_client_uri")
+            information = {**metadata, **{name: information[name] for name in managed}}
+            if client_id in self.clients:
+                information.update(client_secret=self.clients[client_id], client_secret_expires_at=0)
+            self.registrations[client_id] = information
+        return 200, information, {"Cache-Control": "no-store"}
+
+    @staticmethod
+    def _client_metadata(request: Any) -> dict[str, Any]:
+        try:
+            metadata = json.loads(request.text or "")
+        except ValueError as exc:
+            raise OAuthError("invalid_client_metadata", "the body is not JSON") from exc
+        if not isinstance(metadata, dict):
+            raise OAuthError("invalid_client_metadata", "the body is not a JSON object")
+        for uri in metadata.get("redirect_uris", []):
+            if not str(uri).startswith(("https://", "http://")):
+                raise OAuthError("invalid_redirect_uri", f"invalid redirect_uri {uri!r}")
+        if any(Jwk(key).is_private for key in metadata.get("jwks", {}).get("keys", [])):
+            raise OAuthError("invalid_client_metadata", "jwks must hold public keys only")
+        return metadata
+
     # ---------------------------------------------------------------------------------- authorization endpoint
 
     def authorize(self, uri: str, *, error: str | None = None) -> str:
@@ -774,6 +892,7 @@ class FakeAuthorizationServer:
                 "nonce": params.get("nonce"),
                 "dpop_jkt": params.get("dpop_jkt"),
                 "authorization_details": params.get("authorization_details"),
+                "acr_values": params.get("acr_values"),
             }
             response["code"] = code
         if "state" in params:
@@ -812,6 +931,11 @@ class FakeAuthorizationServer:
         separator = "&" if "?" in redirect_uri else "?"
         self.last_callback = redirect_uri + (separator + urlencode(response) if response else "")
         return self.last_callback
+
+
+def _with_param(challenge: str, param: str) -> str:
+    """Add a parameter to a challenge (`Bearer` alone, or with parameters)."""
+    return f"{challenge}, {param}" if " " in challenge.strip() else f"{challenge.strip()} {param}"
 
 
 def _param_value(value: Any) -> str:

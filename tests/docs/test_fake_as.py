@@ -185,3 +185,37 @@ def test_end_session(fake_as: FakeAuthorizationServer) -> None:
     forged = Jwt.sign({"sub": "x"}, Jwk.generate(alg="RS256"))
     with pytest.raises(AssertionError, match="not issued by this AS"):
         fake_as.end_session("https://as.example.com/logout?" + urlencode({"id_token_hint": str(forged)}))
+
+
+def test_registration_and_its_management(fake_as: FakeAuthorizationServer) -> None:
+    register = "https://as.example.com/register"
+    bad = requests.post(register, json={"redirect_uris": ["app:/cb"]})
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid_redirect_uri")
+    private = requests.post(register, json={"jwks": {"keys": [dict(Jwk.generate(alg="ES256"))]}})
+    assert private.json()["error"] == "invalid_client_metadata"
+    created = requests.post(register, json={"client_name": "x", "token_endpoint_auth_method": "client_secret_post"})
+    assert created.status_code == 201
+    info = created.json()
+    uri, rat = info["registration_client_uri"], info["registration_access_token"]
+    assert requests.get(uri).status_code == 401
+    assert requests.get(uri, headers={"Authorization": f"Bearer {rat}"}).json() == info
+    data = {"grant_type": "client_credentials", "client_id": info["client_id"], "client_secret": "wrong"}
+    assert requests.post(TOKEN, data=data).status_code == 401  # the registered secret is checked
+    assert requests.delete(uri, headers={"Authorization": f"Bearer {rat}"}).status_code == 204
+    data["client_secret"] = info["client_secret"]
+    assert requests.post(TOKEN, data=data).json()["error"] == "invalid_client"  # deleted
+
+
+def test_the_api_is_a_protected_resource(fake_as: FakeAuthorizationServer) -> None:
+    refused = requests.get("https://api.example.com/v1/orders")
+    assert refused.status_code == 401
+    metadata_url = "https://api.example.com/.well-known/oauth-protected-resource/v1/orders"
+    assert refused.headers["WWW-Authenticate"] == f'Bearer resource_metadata="{metadata_url}"'
+    metadata = requests.get(metadata_url).json()
+    assert metadata["resource"] == "https://api.example.com/v1/orders"
+    assert metadata["authorization_servers"] == ["https://as.example.com"]
+    token = requests.post(TOKEN, data={"grant_type": "client_credentials", **CREDS}).json()["access_token"]
+    refund = requests.post("https://api.example.com/v1/orders/12/refund", headers={"Authorization": f"Bearer {token}"})
+    assert refund.status_code == 401
+    assert 'error="insufficient_user_authentication"' in refund.headers["WWW-Authenticate"]
+    assert "resource_metadata=" in refund.headers["WWW-Authenticate"]
