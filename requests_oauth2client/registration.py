@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
 from attrs import define, field, frozen
@@ -91,15 +91,20 @@ class _RegistrationEndpoint:
     testing: bool
 
     def on_success(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> ClientRegistration:
-        return parse_client_information(self, response, private_key=self.private_key, https=not self.testing)
+        return _parse_client_information(self, response, private_key=self.private_key, https=not self.testing)
 
     def on_failure(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> ClientRegistration:
-        raise_endpoint_error(
-            self, response, unknown_error=RegistrationError, invalid_response=InvalidRegistrationResponse
-        )
+        _raise_registration_error(self, response)
 
 
-def parse_client_information(
+def _raise_registration_error(client: Any, response: requests.Response) -> NoReturn:
+    """Raise the error of a registration or client configuration endpoint (RFC 7591 §3.2.2)."""
+    raise_endpoint_error(
+        client, response, unknown_error=RegistrationError, invalid_response=InvalidRegistrationResponse
+    )
+
+
+def _parse_client_information(
     client: Any,
     response: requests.Response,
     *,
@@ -267,14 +272,12 @@ class RegisteredClient:
             ) -> ClientRegistration | None:
                 if method == "DELETE":
                     return None
-                return parse_client_information(self, response, previous=previous, https=not self.testing)
+                return _parse_client_information(self, response, previous=previous, https=not self.testing)
 
             def on_failure(
                 response: requests.Response, *, dpop_key: DPoPKey | None = None
             ) -> ClientRegistration | None:
-                raise_endpoint_error(
-                    self, response, unknown_error=RegistrationError, invalid_response=InvalidRegistrationResponse
-                )
+                _raise_registration_error(self, response)
 
             registration = send_to_endpoint(
                 self,
