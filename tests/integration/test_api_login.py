@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -180,9 +181,15 @@ def test_max_age_step_up(as_server: Harness) -> None:
     with pytest.raises(InsufficientUserAuthentication) as exc_info:
         result.api.get()
     assert exc_info.value.max_age == 0
-    result.step_up(exc_info.value)
+    step_up_started = int(time.time())
+    token = result.step_up(exc_info.value)
     assert login.requests[-1]["max_age"] == ["0"]
-    assert result.api.get().status_code == 200
+    # the user authenticated again (with max_age=0, a fresh login); a route that accepts a few minutes serves it
+    # (the max_age=0 route itself refuses any token once a second boundary has passed)
+    auth_time = token.id_token.claims["auth_time"]  # type: ignore[union-attr]
+    assert auth_time >= step_up_started
+    recent_api = ApiClient.from_metadata_endpoint(h.protected_resource["max_age_url"].format(max_age=600), result.auth)
+    assert recent_api.get().json()["auth_time"] == auth_time
 
 
 def test_with_a_registered_client_and_the_device_flow(as_server: Harness) -> None:
