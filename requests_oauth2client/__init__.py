@@ -208,6 +208,7 @@ _LAZY_NAMES: dict[str, str] = {
     "token_cache_key": ".token_store",
     "BearerToken": ".tokens",
     "ExpiredAccessToken": ".tokens",
+    "InvalidAccessTokenValue": ".tokens",
     "ExpiredIdToken": ".tokens",
     "IdToken": ".tokens",
     "InvalidIdToken": ".tokens",
@@ -472,6 +473,7 @@ if TYPE_CHECKING:  # the names of `_LAZY_NAMES`, for type checkers (explicit re-
     from requests_oauth2client.tokens import (
         BearerToken as BearerToken,
         ExpiredAccessToken as ExpiredAccessToken,
+        InvalidAccessTokenValue as InvalidAccessTokenValue,
         ExpiredIdToken as ExpiredIdToken,
         IdToken as IdToken,
         InvalidIdToken as InvalidIdToken,

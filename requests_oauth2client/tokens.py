@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import time
 from datetime import datetime, timezone
 from functools import cached_property
@@ -29,6 +30,7 @@ from requests_oauth2client._errors.id_token import (
     IdTokenIssuedTooLongAgo,
     IdTokenNotYetValid,
     IdTokenSigningKeyNotFound,
+    InvalidAccessTokenValue,
     InvalidIdToken,
     InvalidIdTokenClaim,
     InvalidIdTokenEncryption,
@@ -63,10 +65,14 @@ from requests_oauth2client.id_token import (
 )
 from requests_oauth2client.utils import accepts_expires_in
 
+# RFC 6749 Appendix A.12: an access token is 1*VSCHAR (printable ASCII and space)
+_VSCHAR = re.compile(r"[\x20-\x7e]+")
+
 __all__ = [
     "AccessTokenTypes",
     "BearerToken",
     "ExpiredAccessToken",
+    "InvalidAccessTokenValue",
     "ExpiredIdToken",
     "IdToken",
     "IdTokenAuthTimeInTheFuture",
@@ -253,7 +259,19 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         return math.ceil((self.expires_at - datetime.now(tz=timezone.utc)).total_seconds())
 
     def authorization_header(self) -> str:
-        """The value of the `Authorization` header for this token: `"<scheme> <access_token>"`."""
+        """The value of the `Authorization` header for this token: `"<scheme> <access_token>"`.
+
+        Raises:
+            InvalidAccessTokenValue: if the access token holds characters that cannot be sent in a header.
+        """
+        return self._authorization_header
+
+    @cached_property
+    def _authorization_header(self) -> str:
+        # checked once per token: a token built by hand may hold CR/LF (header injection) or non-ASCII characters,
+        # which `http.client` would refuse with the whole header value in its message
+        if not _VSCHAR.fullmatch(self.access_token):
+            raise InvalidAccessTokenValue(self.access_token)
         return f"{self.AUTHORIZATION_SCHEME} {self.access_token}"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -320,6 +320,20 @@ class ExpiredAccessToken(RuntimeError):
         return f"The access token expired at {expires_at}" if expires_at else "The access token is expired"
 
 
+class InvalidAccessTokenValue(ValueError):
+    """An access token holds characters that cannot be sent in an HTTP header (RFC 6749 Appendix A.12: `1*VSCHAR`).
+
+    Control characters (CR, LF...) and non-ASCII characters would break the `Authorization` header, or inject
+    another header. The token is kept in `.access_token`, never shown in the message.
+    """
+
+    def __init__(self, access_token: str) -> None:
+        super().__init__(
+            "The access token cannot be sent: it holds characters outside printable ASCII (RFC 6749 Appendix A.12)"
+        )
+        self.access_token = access_token
+
+
 def _claim_datetime(id_token: object, claim: str) -> datetime | None:
     """Return a numeric date claim as an aware datetime, or None when absent or unusable."""
     claims = getattr(id_token, "claims", None)

@@ -589,3 +589,22 @@ def test_id_token_errors_are_reexported_by_tokens_and_the_root() -> None:
         assert getattr(tokens, name) is getattr(_id_token_errors, name)
     for name in ("InvalidIdToken", "ExpiredIdToken", "MismatchingIdTokenNonce", "ExpiredAccessToken", "MissingIdToken"):
         assert getattr(requests_oauth2client, name) is getattr(_id_token_errors, name)
+
+
+@pytest.mark.parametrize("value", ["at\r\nX-Injected: 1", "at\nmore", "jeton-été", "tab\there"])
+def test_a_token_that_cannot_be_sent_in_a_header_is_refused_without_echo(requests_mock: Any, value: str) -> None:
+    from requests_oauth2client import InvalidAccessTokenValue, OAuth2AccessTokenAuth, OAuth2Client
+
+    api = requests_mock.get("https://api.example.com/resource", text="ok")
+    token = BearerToken(value)  # built by hand: accepted, as published
+    with pytest.raises(InvalidAccessTokenValue) as exc_info:
+        token.authorization_header()
+    assert value not in str(exc_info.value)
+    assert exc_info.value.access_token == value
+    with pytest.raises(InvalidAccessTokenValue):
+        requests.get("https://api.example.com/resource", auth=token, timeout=5)
+    client = OAuth2Client("https://as.example.com/token", ("cid", "secret"))
+    with pytest.raises(InvalidAccessTokenValue):
+        requests.get("https://api.example.com/resource", auth=OAuth2AccessTokenAuth(client, token), timeout=5)
+    assert not api.called
+    assert BearerToken("a printable token ~!").authorization_header() == "Bearer a printable token ~!"
