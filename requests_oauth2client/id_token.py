@@ -52,7 +52,7 @@ from requests_oauth2client._errors.id_token import (
     MissingIdTokenClaim,
     UnverifiableIdToken,
 )
-from requests_oauth2client._jose.checks import JwksLike, decrypt_if_expected
+from requests_oauth2client._jose.checks import UNTRUSTED_PARSE_ERRORS, JwksLike, decrypt_if_expected
 from requests_oauth2client._jose.claims import check_dates, utc_now
 from requests_oauth2client._jose.id_token_claims import (
     check_acr,
@@ -180,11 +180,11 @@ def id_token_converter(id_token: object) -> IdToken | jwskate.JweCompact | None:
     if isinstance(id_token, (str, bytes)):
         try:
             return IdToken(id_token)
-        except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
+        except UNTRUSTED_PARSE_ERRORS:
             pass
         try:
             return jwskate.JweCompact(id_token)
-        except (ValueError, TypeError, RecursionError):
+        except UNTRUSTED_PARSE_ERRORS:
             pass
     raise InvalidIdToken("not a valid compact JWS or JWE", id_token)
 

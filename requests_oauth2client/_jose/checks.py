@@ -31,6 +31,7 @@ __all__ = [
     "HMAC_ALGS",
     "REFUSED_KEY_MANAGEMENT_ALGS",
     "SIGNATURE_ALGS",
+    "UNTRUSTED_PARSE_ERRORS",
     "JoseFailures",
     "JwksLike",
     "KeysLike",
@@ -48,9 +49,13 @@ HMAC_ALGS = frozenset(jwskate.SymmetricJwk.SIGNATURE_ALGORITHMS)
 ASYMMETRIC_ALGS = frozenset(
     name for jwk_class in (jwskate.RSAJwk, jwskate.ECJwk, jwskate.OKPJwk) for name in jwk_class.SIGNATURE_ALGORITHMS
 )
+
 SIGNATURE_ALGS = HMAC_ALGS | ASYMMETRIC_ALGS
 REFUSED_KEY_MANAGEMENT_ALGS = frozenset({"RSA1_5"})
 """Key management algs never accepted, whatever the configuration: RSA1_5 is open to padding-oracle attacks."""
+UNTRUSTED_PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, RecursionError)
+"""What parsing a token that comes from outside may raise (jwskate, binapy, json): a JSON value that is not an
+object where one is expected raises AttributeError or KeyError, JSON nested too deeply RecursionError."""
 
 _VERIFIER_CACHE_SIZE = 64
 _EDDSA_CURVES = frozenset({"Ed25519", "Ed448"})
@@ -123,7 +128,7 @@ def parse_signed_jwt(value: bytes | str) -> jwskate.SignedJwt:
         jwt = jwskate.SignedJwt(value)
         if isinstance(jwt.headers, dict) and isinstance(jwt.claims, dict):
             return jwt
-    except (ValueError, TypeError, RecursionError, AttributeError) as exc:  # RecursionError: JSON nested too deeply
+    except UNTRUSTED_PARSE_ERRORS as exc:
         raise ValueError("not a compact JWS whose header and payload are JSON objects") from exc
     raise ValueError("not a compact JWS whose header and payload are JSON objects")
 
@@ -179,7 +184,7 @@ def decrypt_if_expected(
     plaintext = decrypt_jwe(token, alg=alg, enc=enc, keys=keys, failures=failures)
     try:
         return nested(plaintext)
-    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
+    except UNTRUSTED_PARSE_ERRORS as exc:
         raise failures.decryption_failed("the decrypted content is not a signed JWT", token) from exc
 
 

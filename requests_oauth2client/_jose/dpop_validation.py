@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import jwskate
 
 from requests_oauth2client._http.dpop_headers import comparable_htu, htu_of
+from requests_oauth2client._jose.checks import UNTRUSTED_PARSE_ERRORS
 
 DPOP_JWT_TYP = "dpop+jwt"
 
@@ -66,7 +67,7 @@ def validate_dpop_proof(
 
     try:
         jwt = jwskate.SignedJwt(raw_bytes)
-    except (ValueError, TypeError, UnicodeError) as exc:
+    except UNTRUSTED_PARSE_ERRORS as exc:
         raise fail("not a valid JWS") from exc
     headers, claims = jwt.headers, jwt.claims
     if not isinstance(headers, dict) or not isinstance(claims, dict):
@@ -80,7 +81,7 @@ def validate_dpop_proof(
         raise fail("missing or invalid `jwk` header")
     try:
         jwk = jwskate.Jwk(jwk_value)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except UNTRUSTED_PARSE_ERRORS as exc:
         raise fail("the `jwk` header is not a valid key") from exc
     if jwk.is_private or jwk.is_symmetric:
         raise fail("the `jwk` header must be a public, asymmetric key")
@@ -95,7 +96,7 @@ def validate_dpop_proof(
         raise fail("the `alg` header does not match the `alg` of the `jwk` header")
     try:
         verified = jwk.verify(jwt.signed_part, jwt.signature, alg=proof_alg)
-    except (ValueError, TypeError) as exc:
+    except UNTRUSTED_PARSE_ERRORS as exc:
         raise fail("the signature does not verify") from exc
     if not verified:
         raise fail("the signature does not verify")

@@ -937,3 +937,11 @@ def test_nonces_set_by_hand_survive_as_dict(key: DPoPKey) -> None:
     assert restored.as_nonce_for("https://as9.example.com/token") == "manual"
     assert key.as_dict()["as_nonce"] == "manual"
     assert "rs_nonces" not in key.as_dict()  # only once servers provided some
+
+
+def test_a_proof_nested_too_deeply_is_an_invalid_proof() -> None:
+    from binapy import BinaPy
+
+    deep = BinaPy(b"[" * 100_000 + b"]" * 100_000).to("b64u").ascii()
+    with pytest.raises(InvalidDPoPProof):
+        validate_dpop_proof(f"{deep}.e30.c2ln", htm="GET", htu="https://rs.example.com/x")

@@ -1267,3 +1267,18 @@ def test_naive_now_is_utc(rsa_key: jwskate.Jwk, jwks: jwskate.JwkSet) -> None:
     with pytest.raises(ExpiredIdToken):
         validate(sign(rsa_key, exp=NOW_TS - 1), jwks, now=naive_now)
     assert validate(sign(rsa_key, exp=NOW_TS + 1), jwks, now=naive_now)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "MA....",  # five parts whose header is the JSON number 0: jwskate's JWE parser raised AttributeError
+        "WzFd.e30.",  # a JWS whose header is the JSON array [1]
+        BinaPy(b"[" * 100_000 + b"]" * 100_000).to("b64u").ascii() + ".e30.",  # JSON nested too deeply
+    ],
+)
+def test_unparsable_id_tokens_are_invalid_id_tokens(value: str) -> None:
+    from requests_oauth2client.id_token import id_token_converter
+
+    with pytest.raises(InvalidIdToken):
+        id_token_converter(value)
