@@ -235,7 +235,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if not isinstance(token_type, str) or token_type.lower() != self.TOKEN_TYPE.lower():
             raise UnsupportedTokenTypeError(token_type)
 
-    def is_expired(self, leeway: int = 0) -> bool | None:
+    def is_expired(self, leeway: float = 0) -> bool | None:
         """Tell whether the access token is expired, `leeway` seconds from now.
 
         Returns:
@@ -347,9 +347,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
     def _with_id_token(self: T, id_token: IdToken) -> T:
         """Return a copy of this token holding another ID Token; every other field (of subclasses too) is kept."""
-        new = copy.copy(self)
-        object.__setattr__(new, "id_token", id_token)
-        return new
+        return with_fields(self, id_token=id_token)
 
     def validate_id_token(
         self: T,
@@ -433,3 +431,20 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
                 exc.token_resp = self
             raise
         return self._with_id_token(id_token)
+
+
+def with_fields(token: T, **changes: Any) -> T:
+    """A copy of a token with some fields changed; every other field (of subclasses too, e.g. a DPoP key) is kept.
+
+    Tokens are frozen: this is how a part of the package derives one token from another (a refreshed token keeping
+    the previous refresh token, a stored token with its exact expiration). The values are set as given, without
+    the conversions and checks of the constructor: pass values of the right type.
+
+    Args:
+        token: the token to copy.
+        **changes: field names and their new values.
+    """
+    new = copy.copy(token)  # values cached from the old fields (the expiration timestamp) are not copied
+    for name, value in changes.items():
+        object.__setattr__(new, name, value)
+    return new

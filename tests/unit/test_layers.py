@@ -85,6 +85,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "device_authorization",
         "backchannel_authentication",
         "auth",
+        "_auth.*",
         "api_client",
         "deprecated",
         "pooling",

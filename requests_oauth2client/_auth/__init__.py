@@ -1,0 +1,1 @@
+"""The `requests` auth handlers (public names in `requests_oauth2client.auth`)."""
