@@ -5,6 +5,8 @@
         client = redis.Redis.from_url(server.url)
         ...
         server.flush()                 # FLUSHALL between tests that must not see each other's keys
+        stop_redis(server)             # an outage...
+        server = restart_redis(server) # ...and the same URL works again (empty)
     finally:
         stop_redis(server)
 
@@ -154,6 +156,15 @@ def _start_once(executable: str, directory: Path, port: int, attempt: int, ready
             )
         time.sleep(0.02)
     return server
+
+
+def restart_redis(server: RedisServer, *, ready_timeout: float = READY_TIMEOUT) -> RedisServer:
+    """Start a new `redis-server` on the port of a stopped one (same URL, no data): a store that comes back.
+
+    Raises:
+        ServiceStartError: it did not answer (e.g. another process took the port meanwhile).
+    """
+    return _start_once(redis_server_path(), server.directory, server.port, 1, ready_timeout)
 
 
 def stop_redis(server: RedisServer) -> None:

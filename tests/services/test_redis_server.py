@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.integration.harness import pid_exists, port_is_free
 from tests.services import require_module
-from tests.services.redis_server import HOW_TO_ENABLE, RedisServer, ping, start_redis, stop_redis
+from tests.services.redis_server import HOW_TO_ENABLE, RedisServer, ping, restart_redis, start_redis, stop_redis
 
 require_module("redis", "redis-py", HOW_TO_ENABLE)
 
@@ -61,3 +61,17 @@ def test_start_and_stop_by_pid(redis_server: RedisServer, tmp_path: Path) -> Non
     assert port_is_free(server.port)
     assert not ping(server.port)
     stop_redis(server)  # idempotent
+
+
+def test_restart_on_the_same_port(tmp_path: Path) -> None:
+    """An outage: the server stops, then a new one answers at the same URL, empty."""
+    server = start_redis(tmp_path)
+    try:
+        redis.Redis.from_url(server.url).set("before", "1")
+        stop_redis(server)
+        assert not ping(server.port)
+        server = restart_redis(server)
+        assert ping(server.port)
+        assert redis.Redis.from_url(server.url).get("before") is None
+    finally:
+        stop_redis(server)
