@@ -18,6 +18,8 @@ Figures and targets:
 | DPoP proof, ES256 | a minimal proof written by hand on `cryptography` | 2.5x at most |
 | request through DPoPToken, fake transport | a request through BearerToken | 1.5x at most |
 | renewal under concurrency: 32 threads, expired token, slow token endpoint | - | exactly 1 token request |
+| per-request cost, fake transport: OAuth2ClientCredentialsAuth sharing its token through Redis (cached in-process) | the same handler without store | +5 µs at most |
+| token requests per expiry: 4 processes x 4 threads sharing a Redis store, 2 s tokens, strict rotation, 8 s | - | exactly 1 |
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import bench_stores
 import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -466,6 +469,55 @@ def renewal_under_concurrency() -> Result:
         server.shutdown()
 
 
+# ------------------------------------------------------------------------------------------------- token stores
+
+
+def token_stores() -> list[Result]:
+    if not bench_stores.redis_available():
+        return [
+            Result(figure, "skipped: no redis-server or redis-py", "-", "-", target, True)
+            for figure, target in (
+                ("request with OAuth2ClientCredentialsAuth + RedisTokenStore (cached token)", "≤ +5 µs"),
+                ("token requests per expiry, 4 processes x 4 threads, Redis store", "exactly 1"),
+            )
+        ]
+    return bench_stores.with_redis(lambda server: [store_fast_path(server.url), store_fleet(server.url)])
+
+
+def store_fast_path(redis_url: str) -> Result:
+    number = 200
+    without_store, with_store = bench_stores.cached_token_handlers(redis_url)
+    plain, shared = fake_session(), fake_session()
+    plain.auth, shared.auth = without_store, with_store
+    for _ in range(5 * number):
+        plain.get(URL)
+    fn_s, floor_s = compare(lambda: shared.get(URL), lambda: plain.get(URL), number, rounds=41)
+    return diff_result(
+        "request with OAuth2ClientCredentialsAuth + RedisTokenStore (cached token)",
+        "the same handler without store",
+        fn_s,
+        floor_s,
+        5,
+    )
+
+
+def store_fleet(redis_url: str) -> Result:
+    seen = bench_stores.requests_per_expiry(redis_url)
+    renewals, refused = seen["refreshes"] - seen["refused"], seen["refused"]
+    per_expiry = seen["refreshes"] / renewals if renewals else float("inf")
+    minimum = bench_stores.DURATION / bench_stores.LIFETIME  # a token lives 2 s at most
+    ok = seen["grants"] == 1 and refused == 0 and renewals >= minimum and seen["expired"] == 0
+    return Result(
+        f"token requests per expiry, {bench_stores.PROCESSES} processes x {bench_stores.THREADS} threads, Redis store",
+        f"{per_expiry:.2f}",
+        "-",
+        f"{seen['grants']} first token, {seen['refreshes']} refreshes for {renewals} expiries, {refused} refused;"
+        f" {seen['requests']} requests, {seen['expired']} with an expired token",
+        "exactly 1",
+        ok,
+    )
+
+
 # --------------------------------------------------------------------------------------------------------- main
 
 
@@ -486,6 +538,7 @@ def main() -> int:
         id_token_validation,
         dpop_proof,
         renewal_under_concurrency,
+        token_stores,
     ):
         out = bench()
         for result in out if isinstance(out, list) else [out]:

@@ -6,6 +6,9 @@
 | `FileTokenStore(directory)` | the processes of one host (POSIX) | yes | `flock`, freed when its holder dies |
 | `RedisTokenStore(client)` | every process reaching the server | as Redis does | `SET NX PX`, expires after `ttl` |
 
+Every auth handler takes a store as `store=` (see `requests_oauth2client.auth`): the handlers of all the processes
+sharing the store, with the same client and parameters, share one token, renewed once per expiration.
+
 Every store implements the `TokenStore` protocol (`get`, `set`, `delete`, `lock`). `token_cache_key()` derives
 the key of a token from everything that makes tokens different (AS, client, credential, grant, scope,
 resource, DPoP key), and `TokenStoreEntry` runs the renewal protocol on one key: read the shared token, else
@@ -19,6 +22,9 @@ keys) out of the store.
 Example:
     ```python
     store = RedisTokenStore.from_url("redis://localhost:6379/0")
+    auth = OAuth2ClientCredentialsAuth(client, scope="orders:read", store=store)
+
+    # the same protocol, for flows of your own
     key = token_cache_key(client, "client_credentials", scope="orders:read")
     entry = TokenStoreEntry(store, key)
     token = entry.renew(

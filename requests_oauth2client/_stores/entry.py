@@ -22,13 +22,12 @@ Failures never stop requests:
   the store is read again, and its token is used if it is another one that is still good (`recover()`); else
   the error propagates.
 
-Wiring it into an auth handler: the handler keeps its lock-free fast path on its own copy of the token and, in
-its single-flight slow path (under its thread lock, after its own double check), calls
-`entry.renew(self.token, needs_renewal=lambda t: t.is_expired(self.leeway), renew=self._renew_from)`, where
-`_renew_from(base)` refreshes `base` when it has a refresh token (on `InvalidGrant`, `entry.recover(base, ...)`
-before running the grant again) and otherwise runs the grant. `forget_token()` also calls `entry.forget()`; a
-one-time exchange (authorization code, device code) calls `entry.save(token)`. The key comes from
-`token_cache_key(client, grant, subject=..., **token_kwargs)`.
+How the auth handlers use it (`_auth.base`): a handler keeps its lock-free fast path on its own copy of the
+token and, in its single-flight slow path (under its thread lock, after its own double check), calls
+`entry.renew(self.token, needs_renewal=..., renew=...)`, where `renew(base)` refreshes `base` when it has a refresh
+token (on `InvalidGrant`, `entry.recover(base, ...)` before running the grant again) and otherwise runs the grant.
+`forget_token()` also calls `entry.forget()`; a one-time exchange (authorization code, device code) calls
+`entry.save(token)`. The key comes from `token_cache_key(client, grant, subject=..., **token_kwargs)`.
 """
 
 from __future__ import annotations
