@@ -26,9 +26,13 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import requests
 from attrs import fields, frozen
 
+from ._http.tls import tls_kwargs
 from ._http.transport import get_json_document
+from .auth import OAuth2AccessTokenAuth
 from .discovery import WellKnownDocument, oauth2_protected_resource_metadata_url, well_known_uri
+from .mtls import CertType, check_certificate_binding
 from .protected_resource import check_authorization_server, raise_for_resource_error, validate_resource_metadata
+from .tokens import BearerToken
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -395,8 +399,10 @@ class ApiClient:
             proxies: proxies to use.
             hooks: `requests` hooks.
             stream: whether to stream the response.
-            verify: TLS verification setting.
-            cert: client certificate.
+            verify: TLS verification setting (by default, the session's: a CA bundle set on the session applies even
+                where `REQUESTS_CA_BUNDLE` is set).
+            cert: client certificate (by default, that of the auth handler's client, RFC 8705: a
+                certificate-bound token goes with its certificate; else the session's).
             json: a JSON body.
             raise_for_status: overrides the client's `raise_for_status` for this call.
             none_fields: overrides the client's `none_fields` for this call.
@@ -407,6 +413,8 @@ class ApiClient:
 
         Raises:
             InvalidPathParam: if `path` is unusable or leads outside `base_url`.
+            MismatchingCertificateBinding: if the token is bound to another certificate than the one the request
+                presents (`MissingClientCertificate` when it presents none); nothing is sent.
             InsufficientScope: on a 401 or 403 whose challenge says `insufficient_scope` (RFC 6750), when
                 `raise_for_status` applies; it carries the challenge and the `scope` needed.
             InsufficientUserAuthentication: the same with `insufficient_user_authentication` (RFC 9470), carrying
@@ -423,6 +431,14 @@ class ApiClient:
             data = _apply_bool_fields(data, true_value, false_value)
         if params is not None:
             params = _apply_bool_fields(params, true_value, false_value)
+        if auth is None:
+            auth = self.auth
+        if cert is None:
+            cert = _client_certificate_of(auth)
+        if isinstance(auth, BearerToken):  # a handler checks its tokens itself
+            check_certificate_binding(auth, cert if cert is not None else self.session.cert)
+        if verify is None:
+            verify = tls_kwargs(self.session).get("verify")
 
         response = self.session.request(
             method,
@@ -432,7 +448,7 @@ class ApiClient:
             headers=headers,
             cookies=cookies,
             files=files,
-            auth=auth if auth is not None else self.auth,
+            auth=auth,
             timeout=timeout if timeout is not None else self.timeout,
             allow_redirects=allow_redirects,
             proxies=proxies,
@@ -544,6 +560,11 @@ class ApiClient:
     ) -> None:
         """Close the session. Exceptions raised inside the `with` block propagate."""
         self.session.close()
+
+
+def _client_certificate_of(auth: object) -> CertType | None:
+    """The client certificate of an auth handler's client (RFC 8705), which its certificate-bound tokens need."""
+    return auth.client.client_certificate if isinstance(auth, OAuth2AccessTokenAuth) else None
 
 
 def _apply_none_fields(value: Any, mode: NoneFieldsType) -> Any:

@@ -144,6 +144,7 @@ class AuthorizationRequest(UriRequest):
         dpop_key: a DPoP key to bind the authorization code to.
         authorization_server_jwks: the AS public keys, needed to verify JARM responses.
         authorization_response_decryption_key: the client private key that decrypts encrypted JARM responses.
+        authorization_signed_response_alg: the only alg accepted for JARM responses (else any asymmetric alg).
         **kwargs: extra request parameters (`resource`, `authorization_details`, `prompt`, `login_hint`,
             `response_mode`, ...).
 
@@ -181,6 +182,7 @@ class AuthorizationRequest(UriRequest):
     dpop_key: DPoPKey | None
     authorization_server_jwks: JwkSet | None = field(default=None, eq=False, repr=False, kw_only=True)
     authorization_response_decryption_key: Jwk | None = field(default=None, eq=False, repr=False, kw_only=True)
+    authorization_signed_response_alg: str | None = field(default=None, kw_only=True)
 
     def __init__(
         self,
@@ -203,6 +205,7 @@ class AuthorizationRequest(UriRequest):
         dpop_key: DPoPKey | Mapping[str, Any] | None = None,
         authorization_server_jwks: JwkSet | Mapping[str, Any] | None = None,
         authorization_response_decryption_key: Jwk | Mapping[str, Any] | None = None,
+        authorization_signed_response_alg: str | None = None,
         **kwargs: Any,
     ) -> None:
         if response_type != ResponseTypes.CODE:
@@ -258,6 +261,7 @@ class AuthorizationRequest(UriRequest):
             dpop_key=dpop_key,
             authorization_server_jwks=to_jwk_set(authorization_server_jwks),
             authorization_response_decryption_key=to_jwk(authorization_response_decryption_key),
+            authorization_signed_response_alg=authorization_signed_response_alg,
         )
 
     @classmethod
@@ -335,6 +339,8 @@ class AuthorizationRequest(UriRequest):
             result["authorization_server_jwks"] = self.authorization_server_jwks.to_dict()
         if self.authorization_response_decryption_key is not None:
             result["authorization_response_decryption_key"] = dict(self.authorization_response_decryption_key)
+        if self.authorization_signed_response_alg is not None:
+            result["authorization_signed_response_alg"] = self.authorization_signed_response_alg
         return result
 
     # ------------------------------------------------------------------------------------------- callback
@@ -443,6 +449,7 @@ class AuthorizationRequest(UriRequest):
                 issuer=self.issuer,
                 client_id=self.client_id,
                 decryption_key=to_jwk(decryption_key) or self.authorization_response_decryption_key,
+                alg=self.authorization_signed_response_alg,
             )
         except InvalidJarmResponse as exc:
             raise InvalidJarmResponse(exc.detail, self, response) from exc

@@ -59,6 +59,12 @@ from requests_oauth2client.exceptions import (
 )
 from requests_oauth2client.logout import MemoryReplayCache
 from requests_oauth2client.loopback import OpenBrowser, login_with_browser
+from requests_oauth2client.mtls import (
+    CertType,
+    MissingClientCertificate,
+    client_certificate,
+    uses_mtls_endpoint_aliases,
+)
 from requests_oauth2client.tokens import BearerToken
 from requests_oauth2client.utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
 
@@ -109,10 +115,14 @@ class OAuth2Client(
         token_endpoint: the token endpoint URL.
         auth: the client authentication: an auth handler from `client_authentication`, a `(client_id,
             client_secret)` tuple (client_secret_post), a `(client_id, private_jwk)` tuple (private_key_jwt),
-            or a bare client_id (public client).
+            or a bare client_id (public client). With `TlsClientAuth` or `SelfSignedTlsClientAuth` (RFC 8705), the
+            client certificate (theirs, else the session's `cert`) is presented on every request to the AS.
         client_id: the client_id, when `auth` is not used.
         client_secret: the client secret (client_secret_post).
         private_key: a private key (private_key_jwt). `private_jwk=` is accepted as an alias.
+        token_endpoint_auth_method: the name of the client authentication method, to build it from `client_id`
+            and its credential (see `client_auth_factory`): e.g. `tls_client_auth` with the certificate in
+            `session.cert`.
         revocation_endpoint: the revocation endpoint URL (RFC 7009).
         introspection_endpoint: the introspection endpoint URL (RFC 7662).
         userinfo_endpoint: the OpenID Connect UserInfo endpoint URL.
@@ -140,6 +150,9 @@ class OAuth2Client(
         dpop_bound_access_tokens: whether to ask for DPoP-bound tokens by default.
         dpop_key_generator: the function that generates DPoP keys.
         dpop_alg: the alg of generated DPoP keys.
+        tls_client_certificate_bound_access_tokens: whether the client asks for access tokens bound to its
+            certificate (RFC 8705 §3; the name of the client metadata, which the AS must have registered): then a
+            client certificate is required, and `from_discovery_*()` use the `mtls_endpoint_aliases`.
         testing: relax the checks of endpoint URLs (to use `http://` endpoints in tests); a host is still required.
         jwks_refresh_cooldown: how many seconds must pass between two fetches of the AS public keys triggered by
             ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
@@ -182,6 +195,7 @@ class OAuth2Client(
     dpop_alg: str
     token_class: type[BearerToken]
     jwks_refresh_cooldown: float
+    tls_client_certificate_bound_access_tokens: bool
     _jwks_refresh: RefreshCooldown = field(init=False, factory=RefreshCooldown, eq=False, repr=False)
     _logout_replay_cache: MemoryReplayCache = field(init=False, factory=MemoryReplayCache, eq=False, repr=False)
 
@@ -200,6 +214,7 @@ class OAuth2Client(
         client_id: str | None = None,
         client_secret: str | None = None,
         private_key: Jwk | dict[str, Any] | None = None,
+        token_endpoint_auth_method: str | None = None,
         revocation_endpoint: str | None = None,
         introspection_endpoint: str | None = None,
         userinfo_endpoint: str | None = None,
@@ -226,6 +241,7 @@ class OAuth2Client(
         dpop_alg: str = SignatureAlgs.ES256,
         testing: bool = False,
         jwks_refresh_cooldown: float = DEFAULT_JWKS_REFRESH_COOLDOWN,
+        tls_client_certificate_bound_access_tokens: bool = False,
         **extra_metadata: Any,
     ) -> None:
         arguments = locals()  # the endpoint URLs are read from it by name: the names are those of `Endpoints`
@@ -243,7 +259,11 @@ class OAuth2Client(
             private_key=private_key,
             audience=issuer,
             default_auth_handler=ClientSecretPost,
+            token_endpoint_auth_method=token_endpoint_auth_method,
         )
+        session = session if session is not None else requests.Session()
+        if client_certificate(auth, session) is None and tls_client_certificate_bound_access_tokens:
+            raise MissingClientCertificate("certificate-bound access tokens")
         if authorization_server_jwks is None:
             authorization_server_jwks = JwkSet()
         elif not isinstance(authorization_server_jwks, JwkSet):
@@ -288,7 +308,7 @@ class OAuth2Client(
             jose=jose,
             code_challenge_method=code_challenge_method,
             authorization_response_iss_parameter_supported=authorization_response_iss_parameter_supported,
-            session=session if session is not None else requests.Session(),
+            session=session,
             extra_metadata=extra_metadata,
             testing=testing,
             dpop_bound_access_tokens=dpop_bound_access_tokens,
@@ -296,6 +316,7 @@ class OAuth2Client(
             dpop_alg=dpop_alg,
             token_class=token_class,
             jwks_refresh_cooldown=jwks_refresh_cooldown,
+            tls_client_certificate_bound_access_tokens=tls_client_certificate_bound_access_tokens,
         )
 
     # ----------------------------------------------------------------------------------------------- properties
@@ -317,6 +338,18 @@ class OAuth2Client(
         """The client secret, when the client authentication uses one."""
         secret = getattr(self.auth, "client_secret", None)
         return secret if isinstance(secret, str) else None
+
+    @property
+    def client_certificate(self) -> CertType | None:
+        """The client certificate presented on every request to the AS (RFC 8705), if any.
+
+        The `cert` of a `TlsClientAuth` (or `SelfSignedTlsClientAuth`) when it has one, else the `cert` of the
+        session. The auth handlers send it to resource servers too, where certificate-bound tokens need it.
+
+        Raises:
+            MissingClientCertificate: when the client authenticates with a certificate and has none.
+        """
+        return client_certificate(self.auth, self.session)
 
     @property
     def client_jwks(self) -> JwkSet:
@@ -407,8 +440,8 @@ class OAuth2Client(
             private_key: the private key (private_key_jwt), when `auth` is not used.
             session: the `requests.Session` that fetches the documents, then used by the client.
             testing: relax the checks of URLs (`http://` endpoints in tests).
-            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5); by default, when `session` has
-                a client certificate.
+            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5); by default, when the client uses
+                a certificate (see `from_discovery_document()`).
             **kwargs: other `OAuth2Client` parameters; they win over the document's values.
 
         Raises:
@@ -486,8 +519,11 @@ class OAuth2Client(
             authorization_server_jwks: the AS public keys.
             https: deprecated; `https=False` is `testing=True` (with a warning).
             testing: relax the checks of URLs (`http://` endpoints in tests).
-            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5) in place of the plain endpoints;
-                by default (None), when the `session` in `kwargs` has a client certificate.
+            mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5) in place of the plain endpoints,
+                for every endpoint that has one; by default (None), when the client authenticates with a
+                certificate (`TlsClientAuth`, `SelfSignedTlsClientAuth`, or their `token_endpoint_auth_method`),
+                asks for certificate-bound tokens (`tls_client_certificate_bound_access_tokens=True`), or when the
+                `session` in `kwargs` has a client certificate.
             **kwargs: other `OAuth2Client` parameters (`session`, `redirect_uri`...); they win over the document.
 
         Raises:
@@ -501,9 +537,8 @@ class OAuth2Client(
                 stacklevel=2,
             )
             testing = True
-        if mtls is None:  # a session with a client certificate talks to the mTLS endpoint aliases (RFC 8705 §5)
-            session = kwargs.get("session")
-            mtls = isinstance(session, requests.Session) and bool(session.cert)
+        if mtls is None:
+            mtls = uses_mtls_endpoint_aliases(auth, kwargs)
         settings = client_settings_from_metadata(discovery, issuer, mtls=mtls)
         settings.update(kwargs)
         token_endpoint = settings.pop("token_endpoint")

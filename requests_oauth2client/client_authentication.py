@@ -3,7 +3,9 @@
 Each class here authenticates a client to an Authorization Server endpoint by modifying the outgoing request:
 `ClientSecretBasic` (RFC 6749 §2.3.1, `Authorization: Basic`), `ClientSecretPost` (credentials in the form body),
 `ClientSecretJwt` and `PrivateKeyJwt` (RFC 7523 JWT client assertions, as named by OpenID Connect Core §9) and
-`PublicApp` (no authentication, only the `client_id`).
+`PublicApp` (no authentication, only the `client_id`), `TlsClientAuth` and `SelfSignedTlsClientAuth` (the client
+certificate authenticates the client, RFC 8705 §2: the request carries the `client_id` only). Their errors are defined
+in a private module and importable from here.
 
 They only apply to `POST` requests with a form-urlencoded body (or no body yet), which is what every AS endpoint
 that authenticates clients expects.
@@ -26,18 +28,23 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
+from typing import Any, ClassVar
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 import requests
 from attrs import field, frozen
-from jwskate import InvalidJwk, Jwk, SymmetricJwk, to_jwk
+from jwskate import Jwk, SymmetricJwk, to_jwk
 
-from requests_oauth2client._jose.jws import JwsWriter
+from requests_oauth2client._errors.client_authentication import (
+    InvalidClientAssertionJwk,
+    InvalidClientAssertionSigningKeyOrAlg,
+    InvalidRequestForClientAuthentication,
+    UnsupportedClientCredentials,
+)
+from requests_oauth2client._http.form import FORM_CONTENT_TYPE, UnextendableBody, add_form_fields
+from requests_oauth2client._http.tls import CertType, as_cert
+from requests_oauth2client._jose.jws import JwsWriter, implied_signing_alg
 from requests_oauth2client.enums import JwtTypes
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "BaseClientAssertionAuthenticationMethod",
@@ -50,57 +57,13 @@ __all__ = [
     "InvalidRequestForClientAuthentication",
     "PrivateKeyJwt",
     "PublicApp",
+    "SelfSignedTlsClientAuth",
+    "TlsClientAuth",
     "UnsupportedClientCredentials",
     "client_auth_factory",
 ]
 
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-class InvalidRequestForClientAuthentication(RuntimeError):
-    """Client authentication was applied to a request that cannot carry it.
-
-    Client authentication only applies to `POST` requests whose body is form-urlencoded (or empty).
-
-    Args:
-        request: the offending request.
-    """
-
-    def __init__(self, request: requests.PreparedRequest) -> None:
-        content_type = request.headers.get("Content-Type") if request.headers is not None else None
-        super().__init__(
-            "Client authentication requires a POST request with an application/x-www-form-urlencoded body "
-            f"(got method {request.method!r}, Content-Type {content_type!r})."
-        )
-        self.request = request
-
-
-class InvalidClientAssertionSigningKeyOrAlg(ValueError):
-    """The key or alg given to sign client assertions is not usable.
-
-    Args:
-        alg: the signing alg that was requested or determined, if any.
-        reason: what is wrong with the key or the alg (never includes key material).
-    """
-
-    def __init__(self, alg: str | None, reason: str | None = None) -> None:
-        message = "Invalid client assertion signing key or alg"
-        if reason:
-            message += f": {reason}"
-        super().__init__(message)
-        self.alg = alg
-
-
-class InvalidClientAssertionJwk(InvalidClientAssertionSigningKeyOrAlg, InvalidJwk):
-    """The private key given to sign client assertions is not a valid JWK.
-
-    Also a `jwskate.InvalidJwk`, which the published releases let through in that case.
-    """
-
-
-class UnsupportedClientCredentials(TypeError, ValueError):
-    """The credentials given to configure client authentication are not supported."""
 
 
 def _mask(_value: object) -> str:
@@ -111,30 +74,6 @@ def _mask(_value: object) -> str:
 def _private_key_repr(jwk: Jwk) -> str:
     """Repr of a private key field: only the public facts about the key."""
     return f"<private {jwk.kty} key, kid={jwk.get('kid')!r}>"
-
-
-# The signing alg that an asymmetric key implies, by key type (RSA) or curve: RFC 7518 §3.1, RFC 8037, RFC 8812.
-_IMPLIED_SIGNING_ALGS = {
-    "RSA": "RS256",
-    "P-256": "ES256",
-    "P-384": "ES384",
-    "P-521": "ES512",
-    "secp256k1": "ES256K",
-    "Ed25519": "EdDSA",
-    "Ed448": "EdDSA",
-}
-
-
-def _implied_signing_alg(jwk: Jwk) -> str | None:
-    """The signing alg a key without `alg` implies, or None for keys that imply none (symmetric keys, X25519...).
-
-    RS256 for RSA, the curve's ES alg for EC, EdDSA for Ed25519 and Ed448 keys. The name is the one jwskate uses
-    for that alg (jwskate spells ES256K `ES256k`).
-    """
-    implied = _IMPLIED_SIGNING_ALGS.get("RSA" if jwk.kty == "RSA" else str(jwk.get("crv")))
-    if implied is None:
-        return None
-    return next((alg for alg in jwk.supported_signing_algorithms() if alg.upper() == implied.upper()), None)
 
 
 def _default_jti() -> str:
@@ -175,50 +114,15 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
         return request
 
     def _add_form_fields(self, request: requests.PreparedRequest, fields: Mapping[str, str]) -> None:
-        """Add `fields` to the request's form body, keeping every other parameter already there.
+        """Add `fields` to the request's form body (see `_http.form.add_form_fields`), keeping the others.
 
-        Existing parameters are kept byte for byte; a parameter of the same name as one of `fields` is replaced.
-        The Content-Type and Content-Length headers are set accordingly.
+        Raises:
+            InvalidRequestForClientAuthentication: when the body is a stream, which cannot be extended.
         """
-        body = request.body
-        if body is None:
-            raw = b""
-        elif isinstance(body, bytes):
-            raw = body
-        elif isinstance(body, str):
-            raw = body.encode()
-        else:  # a stream or a generator: it cannot be parsed nor extended
-            raise InvalidRequestForClientAuthentication(request)
-        text = body if isinstance(body, str) else raw.decode("latin-1")
-        if text.isascii() and _form_names(text).isdisjoint(fields):
-            # the common case, on every token request: append the fields to the encoded body as it is, rather than
-            # decoding and encoding the whole form again
-            extra = urlencode(fields)
-            new_body = f"{text}&{extra}" if text else extra
-            request.body = new_body
-            request.headers["Content-Length"] = str(len(new_body))
-            if "Content-Type" not in request.headers:
-                request.headers["Content-Type"] = "application/x-www-form-urlencoded"
-            return
-        # latin-1 maps each byte to one char and back, so percent-decoded values are kept exactly
-        pairs: list[tuple[bytes | str, bytes | str]] = [
-            (key.encode("latin-1"), value.encode("latin-1"))
-            for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
-            if key not in fields
-        ]
-        pairs.extend(fields.items())
-        request.prepare_body(pairs, files=None)
-
-
-def _form_names(form: str) -> set[str]:
-    """The parameter names of an urlencoded form."""
-    names = set()
-    for part in form.split("&"):
-        if not part:
-            continue
-        name = part.split("=", 1)[0]
-        names.add(unquote_plus(name, encoding="latin-1") if "%" in name or "+" in name else name)
-    return names
+        try:
+            add_form_fields(request, fields)
+        except UnextendableBody:
+            raise InvalidRequestForClientAuthentication(request) from None
 
 
 @frozen
@@ -238,6 +142,8 @@ class ClientSecretBasic(BaseClientAuthenticationMethod):
         ```
     """
 
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "client_secret_basic"
+
     client_secret: str = field(repr=_mask)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -256,6 +162,8 @@ class ClientSecretPost(BaseClientAuthenticationMethod):
         client_id: the client ID.
         client_secret: the client secret.
     """
+
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "client_secret_post"
 
     client_secret: str = field(repr=_mask)
 
@@ -359,6 +267,8 @@ class ClientSecretJwt(BaseClientAssertionAuthenticationMethod):
         InvalidClientAssertionSigningKeyOrAlg: if `alg` is not an HMAC alg.
     """
 
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "client_secret_jwt"
+
     client_secret: str = field(repr=_mask)
 
     def __init__(
@@ -413,6 +323,8 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
         InvalidClientAssertionSigningKeyOrAlg: if the key or alg is not usable.
     """
 
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "private_key_jwt"
+
     private_jwk: Jwk = field(repr=_private_key_repr, hash=False)
 
     def __init__(
@@ -449,7 +361,7 @@ class PrivateKeyJwt(BaseClientAssertionAuthenticationMethod):
             # raised outside the `except` block: jwskate's errors carry the key parameters, which must not be
             # chained to ours (and end up in a traceback or a log)
             raise InvalidClientAssertionJwk(alg, "the private key is not a valid JWK")
-        alg = jwk.alg or alg or _implied_signing_alg(jwk)
+        alg = jwk.alg or alg or implied_signing_alg(jwk)
         if alg is None:
             raise InvalidClientAssertionSigningKeyOrAlg(
                 alg, f"the key has no 'alg' and a {jwk.kty} key implies none: pass the signing alg with `alg=`"
@@ -480,11 +392,64 @@ class PublicApp(BaseClientAuthenticationMethod):
         client_id: the client ID.
     """
 
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "none"
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the `client_id` form field."""
         request = super().__call__(request)
         self._add_form_fields(request, {"client_id": self.client_id})
         return request
+
+
+@frozen
+class TlsClientAuth(BaseClientAuthenticationMethod):
+    """Authentication with `tls_client_auth` (RFC 8705 §2.1): a client certificate issued by a PKI.
+
+    The client proves its identity in the TLS handshake, with its certificate: the Authorization Server checks the
+    chain of trust and the subject (DN or SAN) registered for the client. The request itself carries the `client_id`
+    only (RFC 8705 §2). `OAuth2Client` presents the certificate on every request to the AS (this object's `cert`,
+    else the `cert` of its session), to the `mtls_endpoint_aliases` of a discovered AS; without a certificate, it is
+    not built (`MissingClientCertificate`). Used on its own as a `requests` auth handler, this object only adds the
+    `client_id`: the certificate is then up to the caller (`cert=`).
+
+    Args:
+        client_id: the client ID.
+        cert: the client certificate and its private key, as `requests` takes them: `(cert_file, key_file)`, or one
+            PEM file holding both; None to use the `cert` of the session.
+
+    Example:
+        ```python
+        # notest
+        auth = TlsClientAuth("client_id", cert=("client.pem", "client.key"))
+        client = OAuth2Client.from_discovery_endpoint(issuer="https://as.example", auth=auth)
+        ```
+    """
+
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "tls_client_auth"
+
+    cert: CertType | None = field(default=None, converter=as_cert)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the `client_id` form field (the certificate authenticates the client)."""
+        request = super().__call__(request)
+        self._add_form_fields(request, {"client_id": self.client_id})
+        return request
+
+
+@frozen
+class SelfSignedTlsClientAuth(TlsClientAuth):
+    """Authentication with `self_signed_tls_client_auth` (RFC 8705 §2.2): a self-signed client certificate.
+
+    The same as `TlsClientAuth` on the wire; the Authorization Server checks the certificate against those
+    registered for the client (in its `jwks` or `jwks_uri`, RFC 8705 §2.2.2) rather than against a PKI.
+
+    Args:
+        client_id: the client ID.
+        cert: the client certificate and its private key: `(cert_file, key_file)`, or one PEM file holding both;
+            None to use the `cert` of the session.
+    """
+
+    TOKEN_ENDPOINT_AUTH_METHOD: ClassVar[str] = "self_signed_tls_client_auth"
 
 
 def client_auth_factory(
@@ -495,6 +460,7 @@ def client_auth_factory(
     private_key: Jwk | Mapping[str, Any] | None = None,
     audience: str | None = None,
     default_auth_handler: Callable[[str, str], requests.auth.AuthBase] = ClientSecretPost,
+    token_endpoint_auth_method: str | None = None,
 ) -> requests.auth.AuthBase:
     """Build the client authentication handler from the ways `OAuth2Client` accepts credentials.
 
@@ -507,47 +473,90 @@ def client_auth_factory(
     - keywords: `private_key` → `PrivateKeyJwt`, else `client_secret` → `default_auth_handler`,
       else `client_id` alone → `PublicApp`.
 
+    With `token_endpoint_auth_method` (a method name of RFC 7591 §2 and RFC 8705 §2.1.1), the client ID and its
+    credential make that method instead: `client_secret_basic`, `client_secret_post` or `client_secret_jwt` (with
+    a secret), `private_key_jwt` (with a private key), `none`, `tls_client_auth` or `self_signed_tls_client_auth`
+    (with no credential: the client certificate is the session's). An `AuthBase` of another method is refused.
+
     Args:
         auth: the auth handler, client ID, or (client_id, credential) tuple.
         client_id: the client ID, when `auth` is not given.
         client_secret: the client secret, when `auth` is not given.
         private_key: the private signing key, when `auth` is not given.
-        audience: the `aud` for `PrivateKeyJwt` assertions (usually the AS issuer).
+        audience: the `aud` of JWT assertions (`PrivateKeyJwt`, and `ClientSecretJwt` by method name): usually the
+            AS issuer.
         default_auth_handler: the class used for a client ID and secret.
+        token_endpoint_auth_method: the name of the method to use.
 
     Returns:
         the client authentication handler.
 
     Raises:
-        UnsupportedClientCredentials: if the credentials are missing, ambiguous or of an unsupported type.
+        UnsupportedClientCredentials: if the credentials are missing, ambiguous or of an unsupported type, or do
+            not suit the method.
     """
     if auth is not None:
         if client_id is not None or client_secret is not None or private_key is not None:
             msg = "Use either `auth` or the `client_id`/`client_secret`/`private_key` parameters, not both."
             raise UnsupportedClientCredentials(msg)
         if isinstance(auth, requests.auth.AuthBase):
+            method = getattr(type(auth), "TOKEN_ENDPOINT_AUTH_METHOD", None)
+            if token_endpoint_auth_method is not None and method is not None and method != token_endpoint_auth_method:
+                msg = f"`auth` is a {type(auth).__name__} ({method}), not {token_endpoint_auth_method}."
+                raise UnsupportedClientCredentials(msg)
             return auth
         if isinstance(auth, str):
-            return PublicApp(auth)
-        if isinstance(auth, (tuple, list)) and len(auth) == 2 and isinstance(auth[0], str):
-            tuple_client_id, credential = auth
+            client_id = auth
+        elif isinstance(auth, (tuple, list)) and len(auth) == 2 and isinstance(auth[0], str):
+            client_id, credential = auth
             if isinstance(credential, str):
-                return default_auth_handler(tuple_client_id, credential)
-            if isinstance(credential, (Jwk, Mapping)):
-                return PrivateKeyJwt(tuple_client_id, credential, aud=audience)
-            msg = f"Unsupported client credential type in `auth` tuple: {type(credential).__name__}."
+                client_secret = credential
+            elif isinstance(credential, (Jwk, Mapping)):
+                private_key = credential
+            else:
+                msg = f"Unsupported client credential type in `auth` tuple: {type(credential).__name__}."
+                raise UnsupportedClientCredentials(msg)
+        else:
+            msg = (
+                "`auth` must be a requests AuthBase, a client_id, or a (client_id, client_secret or private key) "
+                f"tuple; got a {type(auth).__name__}."
+            )
             raise UnsupportedClientCredentials(msg)
-        msg = (
-            "`auth` must be a requests AuthBase, a client_id, or a (client_id, client_secret or private key) tuple; "
-            f"got a {type(auth).__name__}."
-        )
-        raise UnsupportedClientCredentials(msg)
-
-    if client_id is None:
+    elif client_id is None:
         msg = "No client credentials: pass `auth`, or at least `client_id`."
         raise UnsupportedClientCredentials(msg)
+    if token_endpoint_auth_method is not None:
+        return _auth_for_method(token_endpoint_auth_method, client_id, client_secret, private_key, audience)
     if private_key is not None:
         return PrivateKeyJwt(client_id, private_key, aud=audience)
     if client_secret is not None:
         return default_auth_handler(client_id, client_secret)
     return PublicApp(client_id)
+
+
+_SECRET_METHODS = {cls.TOKEN_ENDPOINT_AUTH_METHOD: cls for cls in (ClientSecretBasic, ClientSecretPost)}
+_NO_CREDENTIAL_METHODS = {
+    cls.TOKEN_ENDPOINT_AUTH_METHOD: cls for cls in (PublicApp, TlsClientAuth, SelfSignedTlsClientAuth)
+}
+
+
+def _auth_for_method(
+    method: str, client_id: str, secret: str | None, key: Jwk | Mapping[str, Any] | None, audience: str | None
+) -> requests.auth.AuthBase:
+    """Build the auth handler of a method given by name (see `client_auth_factory`)."""
+    if method in _SECRET_METHODS or method == ClientSecretJwt.TOKEN_ENDPOINT_AUTH_METHOD:
+        if secret is None or key is not None:
+            raise UnsupportedClientCredentials(f"`{method}` needs a client secret, and no private key.")
+        if method in _SECRET_METHODS:
+            return _SECRET_METHODS[method](client_id, secret)
+        return ClientSecretJwt(client_id, secret, aud=audience)
+    if method == PrivateKeyJwt.TOKEN_ENDPOINT_AUTH_METHOD:
+        if key is None or secret is not None:
+            raise UnsupportedClientCredentials(f"`{method}` needs a private key, and no client secret.")
+        return PrivateKeyJwt(client_id, key, aud=audience)
+    if method in _NO_CREDENTIAL_METHODS:
+        if secret is not None or key is not None:
+            raise UnsupportedClientCredentials(f"`{method}` takes neither a client secret nor a private key.")
+        return _NO_CREDENTIAL_METHODS[method](client_id)
+    known = ", ".join(sorted([*_SECRET_METHODS, *_NO_CREDENTIAL_METHODS, "client_secret_jwt", "private_key_jwt"]))
+    raise UnsupportedClientCredentials(f"Unknown token_endpoint_auth_method {method!r} (known: {known}).")

@@ -9,7 +9,9 @@ Three families matter most:
 - `FailedDiscoveryError` and its subclasses: a metadata document or the keys of the Authorization Server (or the
   metadata of a protected resource) cannot be fetched or are not usable.
 - `ProtectedResourceError` and its subclasses: a protected resource refused a token, and says what it needs.
-- `InvalidParam` and other `ValueError`s: a parameter given to the library is not usable.
+- `InvalidParam` and other `ValueError`s: a parameter given to the library is not usable (including the client
+  certificate errors of mutual TLS, `ClientCertificateError`, and `Fapi2Violation`, a setting or a request that the
+  FAPI 2.0 Security Profile forbids).
 
 The endpoint errors and their `error` code table (`ERROR_CLASSES`) are defined here; the other families are defined
 in private modules of `_errors` (so that lower layers can raise them) and re-exported here. No message ever contains a
@@ -41,6 +43,13 @@ from requests_oauth2client._errors.discovery import (
     InvalidDiscoveryDocument,
     MismatchingAuthorizationServerIdentifier,
     MismatchingResourceIdentifier,
+)
+from requests_oauth2client._errors.fapi import Fapi2Violation
+from requests_oauth2client._errors.mtls import (
+    ClientCertificateError,
+    InvalidClientCertificate,
+    MismatchingCertificateBinding,
+    MissingClientCertificate,
 )
 from requests_oauth2client._errors.params import (
     InvalidAcrValuesParam,
@@ -76,6 +85,7 @@ __all__ = [
     "AuthorizationPending",
     "AuthorizationResponseError",
     "BackChannelAuthenticationError",
+    "ClientCertificateError",
     "ConsentRequired",
     "DeviceAuthorizationError",
     "DiscoveryHTTPError",
@@ -83,6 +93,7 @@ __all__ = [
     "EndpointError",
     "ExpiredToken",
     "FailedDiscoveryError",
+    "Fapi2Violation",
     "InsufficientScope",
     "InsufficientUserAuthentication",
     "InteractionRequired",
@@ -92,6 +103,7 @@ __all__ = [
     "InvalidBackChannelAuthenticationResponse",
     "InvalidBackchannelAuthenticationRequestHintParam",
     "InvalidClient",
+    "InvalidClientCertificate",
     "InvalidClientMetadata",
     "InvalidDeviceAuthorizationResponse",
     "InvalidDiscoveryDocument",
@@ -112,6 +124,7 @@ __all__ = [
     "IssuerMixUp",
     "LoginRequired",
     "MismatchingAuthorizationServerIdentifier",
+    "MismatchingCertificateBinding",
     "MismatchingDiscoveryIssuer",
     "MismatchingIssuer",
     "MismatchingResourceIdentifier",
@@ -119,6 +132,7 @@ __all__ = [
     "MismatchingUserinfoSubject",
     "MissingAuthCode",
     "MissingAuthRequestId",
+    "MissingClientCertificate",
     "MissingDeviceCode",
     "MissingEndpointUri",
     "MissingIdTokenEncryptedResponseAlgParam",

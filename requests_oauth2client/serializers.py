@@ -76,6 +76,8 @@ _DPOP_KEY_OPTIONS = ("alg", "jwt_typ", "as_nonce", "rs_nonce")
 # Configuration attributes of authorization requests that are never serialized: the AS keys are provided again by
 # the client, and the JARM decryption key is a private key that must not end up in a session.
 _AZR_NOT_SERIALIZED = frozenset({"authorization_server_jwks", "authorization_response_decryption_key"})
+# Attributes added after version 1.8, serialized only when set: the serialized form of other requests is unchanged.
+_AZR_OMITTED_WHEN_NONE = frozenset({"authorization_signed_response_alg"})
 
 _DATETIME_FIELDS = ("expires_at",)
 
@@ -449,6 +451,8 @@ class AuthorizationRequestSerializer(Serializer[AnyAuthorizationRequest]):
             if name in _AZR_NOT_SERIALIZED:
                 continue
             value = getattr(azr, name)
+            if value is None and name in _AZR_OMITTED_WHEN_NONE:
+                continue
             if name == "kwargs":
                 data.update(value)
             elif name == "dpop_key" and value is not None:

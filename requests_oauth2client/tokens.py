@@ -12,6 +12,7 @@ import copy
 import math
 import re
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -344,6 +345,49 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
             jwskate.InvalidJwt: if the access token is not a JWT.
         """
         return jwskate.SignedJwt(self.access_token)
+
+    @property
+    def x5t_s256(self) -> str | None:
+        """The thumbprint of the certificate this access token is bound to (RFC 8705 §3), when known.
+
+        It is the `x5t#S256` member of the token's confirmation (`cnf`): the one recorded with `with_cnf()` (from
+        an introspection answer, RFC 8705 §3.2) or sent in the token response, else the one of the `cnf` claim of
+        a JWT access token (RFC 8705 §3.1; read, not verified: it only serves to refuse sending the token with
+        another certificate). None when the token is not known to be bound to a certificate.
+        """
+        cnf = self.kwargs.get("cnf")
+        if cnf is None and self.access_token.count(".") == 2:  # a JWT access token, maybe
+            try:
+                cnf = self.access_token_jwt.claims.get("cnf")
+            except (ValueError, TypeError, KeyError, AttributeError):  # not a JWT after all (InvalidJwt: a ValueError)
+                cnf = None
+        thumbprint = cnf.get("x5t#S256") if isinstance(cnf, dict) else None
+        return thumbprint if isinstance(thumbprint, str) and thumbprint else None
+
+    def with_cnf(self: T, cnf: Mapping[str, Any]) -> T:
+        """Return a copy of this token that records its confirmation (`cnf`), e.g. from an introspection answer.
+
+        RFC 8705 §3.2 and RFC 9449 §6.2: the introspection answer of a bound token carries its `cnf`
+        (`{"x5t#S256": ...}` for a certificate-bound token); recording it lets the token check, before it is sent,
+        that it goes with the certificate it is bound to (`x5t_s256`).
+
+        Args:
+            cnf: the confirmation, e.g. `client.introspect_token(token)["cnf"]`.
+
+        Raises:
+            TypeError: when `cnf` is not a mapping.
+
+        Example:
+            ```python
+            # notest
+            token = token.with_cnf(client.introspect_token(token)["cnf"])
+            ```
+        """
+        if not isinstance(cnf, Mapping):
+            raise TypeError(f"`cnf` must be a mapping (a JSON object), not {type(cnf).__name__}")
+        new = copy.copy(self)
+        object.__setattr__(new, "kwargs", {**self.kwargs, "cnf": dict(cnf)})
+        return new
 
     def _with_id_token(self: T, id_token: IdToken) -> T:
         """Return a copy of this token holding another ID Token; every other field (of subclasses too) is kept."""

@@ -29,6 +29,7 @@ from requests_oauth2client._stores.lifetime import stored_lifetime, with_stored_
 from requests_oauth2client.client import OAuth2Client
 from requests_oauth2client.enums import GrantTypes
 from requests_oauth2client.exceptions import InvalidGrant
+from requests_oauth2client.mtls import check_certificate_binding
 from requests_oauth2client.tokens import BearerToken, with_fields
 from requests_oauth2client.www_authenticate import response_challenges
 
@@ -204,6 +205,7 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         Raises:
             NonRenewableTokenError: when there is no token and no way to obtain one.
             ExpiredAccessToken: when the token is expired and cannot be renewed.
+            MismatchingCertificateBinding: when the token is bound to another certificate than the client's.
         """
         token = self.token
         checked_token, valid_until, header = self._checked
@@ -216,6 +218,8 @@ class OAuth2AccessTokenAuth(requests.auth.AuthBase):
         else:
             if token is None or self._needs_renewal(token):
                 token = self._fresh_token(token)
+            if token.x5t_s256 is not None:  # a certificate-bound token (RFC 8705 §3): checked once per token
+                check_certificate_binding(token, self.client.client_certificate)
             request = token(request)  # raises ExpiredAccessToken when the token is expired and not renewable
             self._remember(token)
         if self.renew_on_invalid_token:

@@ -62,7 +62,9 @@ class AuthorizationEndpoints(ClientPart):
 
         The request carries the client_id, redirect_uri, issuer, the RFC 9207 flag, the PKCE method, and the
         DPoP key thumbprint (`dpop_jkt`) when DPoP is on; state, nonce and PKCE verifier are random by default.
+        JARM responses must be signed with `jose.authorization_signed_response_alg`, when set.
         """
+        kwargs.setdefault("authorization_signed_response_alg", self.jose.authorization_signed_response_alg)
         return AuthorizationRequest(
             self._endpoint(Endpoints.AUTHORIZATION),
             client_id=self.client_id,

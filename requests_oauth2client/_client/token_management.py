@@ -42,6 +42,7 @@ from requests_oauth2client.exceptions import (
     UnknownIntrospectionError,
     UnknownTokenType,
 )
+from requests_oauth2client.mtls import check_certificate_binding, client_certificate
 from requests_oauth2client.tokens import BearerToken, IdToken
 
 if TYPE_CHECKING:
@@ -79,9 +80,12 @@ class TokenManagementEndpoints(ClientPart):
                 tells which check failed).
             MismatchingUserinfoSubject: when its `sub` is not the `sub` of the token's ID Token.
             UnexpectedRedirect: when the endpoint answers with a redirect (never followed).
+            MismatchingCertificateBinding: when the token is bound to another certificate than the client's (RFC
+                8705 §3); nothing is sent.
         """
         if not isinstance(access_token, BearerToken):
             access_token = BearerToken(access_token)
+        check_certificate_binding(access_token, client_certificate(self.auth, self.session))
         id_token = access_token.id_token
         subject = id_token.claims.get("sub") if isinstance(id_token, IdToken) else None
 

@@ -8,6 +8,11 @@ Everything else in the library builds parameters and parses results.
 
 Redirects: requests to AS endpoints carry credentials and never follow a redirect (a 3xx answer raises
 `UnexpectedRedirect`, nothing is sent again); public documents follow redirects within their origin only.
+
+TLS: every request applies the session's `verify` (a CA bundle or False) even where `REQUESTS_CA_BUNDLE` is set
+(`_http.tls`), and every request to an endpoint presents the client certificate (`mtls.client_certificate`: the
+`cert` of a TLS client authentication, else the session's; RFC 8705), whatever its own `auth` is (a bound access
+token at the UserInfo endpoint needs the certificate too).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import requests
 
 from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse
 from requests_oauth2client._http.origins import redirect_location, same_origin
+from requests_oauth2client._http.tls import tls_kwargs
 from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.exceptions import (
     DiscoveryHTTPError,
@@ -32,6 +38,7 @@ from requests_oauth2client.exceptions import (
     UnexpectedRedirect,
     UseDPoPNonce,
 )
+from requests_oauth2client.mtls import client_certificate
 
 logger = logging.getLogger("requests_oauth2client")
 
@@ -184,12 +191,13 @@ def send_to_endpoint(
         dpop_key: a DPoP key whose proof goes in a `DPoP` header.
         timeout: the request timeout, in seconds.
         **requests_kwargs: other keyword arguments for `requests.Session.request` (`allow_redirects` is ignored:
-            redirects are never followed).
+            redirects are never followed; `cert` and `verify` win over the client's).
 
     Returns:
         whatever the handler returns.
 
     Raises:
+        MissingClientCertificate: when the client authenticates with a certificate and has none (nothing is sent).
         UnexpectedRedirect: when the endpoint answers with a redirect (3xx); nothing is sent again.
         InvalidTokenResponse: when the AS asks for a DPoP nonce and none can be used, or keeps asking for
             a new one.
@@ -205,6 +213,8 @@ def send_to_endpoint(
     headers = dict(requests_kwargs.pop("headers", None) or {})
     headers.setdefault("Accept", "application/json")
     requests_kwargs.pop("allow_redirects", None)
+    if "cert" not in requests_kwargs:
+        requests_kwargs["cert"] = client_certificate(client.auth, client.session)
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
             headers["DPoP"] = dpop_key.compact_proof(method, url, nonce=dpop_key.as_nonce_for(url))
@@ -236,7 +246,11 @@ def send_to_endpoint(
 
 
 def _send(session: requests.Session, method: str, endpoint: str, url: str, **kwargs: Any) -> requests.Response:
-    """Send one request and log it (method, endpoint, status and duration; never a parameter or a header)."""
+    """Send one request with the session's TLS settings and log it (method, endpoint, status and duration; never a
+    parameter or a header).
+    """  # noqa: D205
+    for name, value in tls_kwargs(session).items():
+        kwargs.setdefault(name, value)
     started = time.perf_counter()
     response = session.request(method, url, **kwargs)
     logger.debug(

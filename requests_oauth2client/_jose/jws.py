@@ -24,7 +24,31 @@ from jwskate.jwa import BaseECSignatureAlg
 
 from requests_oauth2client._jose.encoding import b64u, json_b64u
 
-__all__ = ["JwsWriter", "WrittenJwt"]
+__all__ = ["JwsWriter", "WrittenJwt", "implied_signing_alg"]
+
+
+# The signing alg that an asymmetric key implies, by key type (RSA) or curve: RFC 7518 §3.1, RFC 8037, RFC 8812.
+_IMPLIED_SIGNING_ALGS = {
+    "RSA": "RS256",
+    "P-256": "ES256",
+    "P-384": "ES384",
+    "P-521": "ES512",
+    "secp256k1": "ES256K",
+    "Ed25519": "EdDSA",
+    "Ed448": "EdDSA",
+}
+
+
+def implied_signing_alg(jwk: jwskate.Jwk) -> str | None:
+    """The signing alg a key without `alg` implies, or None for keys that imply none (symmetric keys, X25519...).
+
+    RS256 for RSA, the curve's ES alg for EC, EdDSA for Ed25519 and Ed448 keys. The name is the one jwskate uses
+    for that alg (jwskate spells ES256K `ES256k`).
+    """
+    implied = _IMPLIED_SIGNING_ALGS.get("RSA" if jwk.kty == "RSA" else str(jwk.get("crv")))
+    if implied is None:
+        return None
+    return next((alg for alg in jwk.supported_signing_algorithms() if alg.upper() == implied.upper()), None)
 
 
 def _signature_function(key: jwskate.Jwk, alg: str) -> Callable[[bytes], bytes]:

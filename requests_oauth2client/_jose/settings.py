@@ -53,6 +53,8 @@ class JoseSettings:
         request_object_encryption_alg: the key management alg with which request objects are encrypted to the AS
             (RFC 9101 §6.1), with its key of that alg in its JWKS.
         request_object_encryption_enc: the content encryption alg of request objects (A128CBC-HS256 by default).
+        authorization_signed_response_alg: JARM responses (`response_mode=jwt`...) must be signed with this alg
+            (any asymmetric alg of the AS keys when None).
         decryption_keys: the client private keys that decrypt encrypted responses (a `JwkSet`, a JWKS dict, or a
             single key); the key is chosen by the JWE `kid`, else by alg. Without them, the client's
             `id_token_decryption_key` is used.
@@ -70,10 +72,15 @@ class JoseSettings:
     introspection_encrypted_response_enc: str | None = None
     request_object_encryption_alg: str | None = None
     request_object_encryption_enc: str | None = None
+    authorization_signed_response_alg: str | None = None
     decryption_keys: JwkSet | None = field(default=None, converter=_to_jwk_set, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        for name in ("userinfo_signed_response_alg", "introspection_signed_response_alg"):
+        for name in (
+            "userinfo_signed_response_alg",
+            "introspection_signed_response_alg",
+            "authorization_signed_response_alg",
+        ):
             alg = getattr(self, name)
             if alg is not None and alg not in SIGNATURE_ALGS:
                 raise InvalidParam(f"`{name}` {alg!r} is not a supported signature alg (`none` is refused).")

@@ -32,6 +32,7 @@ from requests_oauth2client.client_authentication import (
     ClientSecretPost,
     PrivateKeyJwt,
     PublicApp,
+    TlsClientAuth,
 )
 from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import GrantTypes
@@ -78,6 +79,8 @@ def _credential(client: OAuth2Client, credential_id: str | None) -> str:
         material = f"secret:{auth.client_secret}"  # the same secret sent in any of the 3 ways: the same client
     elif isinstance(auth, PublicApp):
         material = "none"
+    elif isinstance(auth, TlsClientAuth):  # the certificate, added below, is the credential (RFC 8705)
+        material = f"tls:{auth.TOKEN_ENDPOINT_AUTH_METHOD}"
     else:
         msg = (
             f"token_cache_key() cannot tell the credential of a client authenticated with {type(auth).__name__}:"
@@ -85,7 +88,7 @@ def _credential(client: OAuth2Client, credential_id: str | None) -> str:
             " thumbprint; it is hashed)."
         )
         raise TypeError(msg)
-    certificate = getattr(client.session, "cert", None)  # TLS client authentication (RFC 8705)
+    certificate = client.client_certificate  # TLS client authentication, certificate-bound tokens (RFC 8705)
     if certificate:
         material += f"|cert:{json.dumps(certificate)}"
     return _sha256(material)

@@ -45,6 +45,8 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_http.resend",
         "_http.dpop_headers",
         "_http.yarl",
+        "_http.tls",
+        "_http.form",
     ),
     1: (
         "_jose.checks",
@@ -67,6 +69,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_protocol.replay_cache",
         "protected_resource",
         "_protocol.registration",
+        "mtls",
     ),
     2: (
         "dpop",
@@ -92,6 +95,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "token_store",
         "_stores.*",
         "registration",
+        "fapi",
     ),
     6: ("vendor_specific.*", "flask.*", "api_login"),
     7: ("",),
