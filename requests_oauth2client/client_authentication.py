@@ -419,7 +419,6 @@ class TlsClientAuth(BaseClientAuthenticationMethod):
 
     Example:
         ```python
-        # notest
         auth = TlsClientAuth("client_id", cert=("client.pem", "client.key"))
         client = OAuth2Client.from_discovery_endpoint(issuer="https://as.example", auth=auth)
         ```

@@ -6,6 +6,7 @@ turns on what the profile asks of a client, and refuses a setting or a request t
 `Fapi2Violation` that names the rule (`.rule`) and cites the clause (`.clause`):
 
 - `tls` (Security Profile §5.2.1-1): every endpoint and the issuer are `https` URLs;
+- `issuer` (§5.3.3.1-11): the issuer is known (it is the `aud` of assertions and the expected `iss` of responses);
 - `client_authentication` (§5.3.3.1-2): `private_key_jwt`, `tls_client_auth` or `self_signed_tls_client_auth`;
 - `assertion_audience` (§5.3.3.1-5): the `aud` of `private_key_jwt` assertions is the issuer, as a string;
 - `sender_constrained_tokens` (§5.3.3.1-1, §5.3.2.1-4): DPoP is on by default (or tokens bound to the client
@@ -27,7 +28,6 @@ The checks that the Authorization Server answers for (one-time codes, `request_u
 
 Example:
     ```python
-    # notest
     from requests_oauth2client import Fapi2Client
 
     client = Fapi2Client.from_discovery_endpoint(
@@ -134,8 +134,6 @@ def _check_tls(client: OAuth2Client) -> None:
     for name, url in [("issuer", client.issuer), *((e.value, getattr(client, e.value)) for e in Endpoints)]:
         if url is not None and not str(url).lower().startswith("https://"):
             raise _violation("tls", f"{_SP} §5.2.1-1", f"`{name}` must be an https URL", url)
-    if client.issuer is None:
-        raise _violation("issuer", f"{_SP} §5.3.3.1-11", "the issuer of the Authorization Server must be known")
 
 
 def _check_client_authentication(client: OAuth2Client) -> None:
@@ -215,7 +213,6 @@ class Fapi2Client(OAuth2Client):
 
     Example:
         ```python
-        # notest
         client = Fapi2Client.from_discovery_endpoint(
             issuer="https://as.example",
             auth=TlsClientAuth("my-client", cert=("client.pem", "client.key")),
@@ -225,6 +222,8 @@ class Fapi2Client(OAuth2Client):
     """  # noqa: D205
 
     def __init__(self, token_endpoint: str, auth: Any = None, **kwargs: Any) -> None:
+        if not kwargs.get("issuer"):
+            raise _violation("issuer", f"{_SP} §5.3.3.1-11", "the issuer of the Authorization Server must be known")
         kwargs.setdefault("authorization_response_iss_parameter_supported", True)
         kwargs.setdefault("id_token_signed_response_alg", "PS256")
         if not kwargs.get("tls_client_certificate_bound_access_tokens"):

@@ -13,7 +13,6 @@ client presented the same certificate. This module holds what the rest of the li
 
 Example:
     ```python
-    # notest
     from requests_oauth2client import ApiClient, OAuth2Client, OAuth2ClientCredentialsAuth, TlsClientAuth
 
     session = requests.Session()

@@ -379,7 +379,6 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
 
         Example:
             ```python
-            # notest
             token = token.with_cnf(client.introspect_token(token)["cnf"])
             ```
         """

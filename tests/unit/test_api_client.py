@@ -13,6 +13,15 @@ import requests_mock as rm
 from hypothesis import given
 from hypothesis import strategies as st
 
+from requests_oauth2client import (
+    BearerToken,
+    MismatchingCertificateBinding,
+    MissingClientCertificate,
+    OAuth2Client,
+    OAuth2ClientCredentialsAuth,
+    TlsClientAuth,
+    certificate_thumbprint,
+)
 from requests_oauth2client.api_client import (
     ApiClient,
     InvalidBoolFieldsParam,
@@ -20,6 +29,7 @@ from requests_oauth2client.api_client import (
     _resolve,
     validate_bool_fields,
 )
+from tests.integration.pki import TestPki
 
 BASE = "https://api.example.com/root"
 
@@ -532,3 +542,46 @@ def test_cached_resolution_matches_uncached(path: str) -> None:
         return
     assert api.to_absolute_url(path) == expected
     assert api.to_absolute_url(path) == expected
+
+
+# --- TLS: the CA of the session, the certificate of the auth handler (RFC 8705) ---------------------------------------
+
+
+def test_the_session_verify_applies_whatever_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/environment/ca.pem")
+    api = ApiClient(BASE, verify="/session/ca.pem")
+    with rm.Mocker() as mocker:
+        mocker.get(rm.ANY, text="ok")
+        api.get("x")
+        assert mocker.last_request.verify == "/session/ca.pem"
+        api.get("x", verify=False)  # the call's setting wins
+        assert mocker.last_request.verify is False
+        ApiClient(BASE).get("x")  # by default, requests (and the environment) decide
+        assert mocker.last_request.verify == "/environment/ca.pem"
+
+
+def test_the_certificate_of_the_handler_client_goes_with_its_tokens(pki: TestPki) -> None:
+    token_endpoint = "https://as.example.com/token"
+    client = OAuth2Client(token_endpoint, auth=TlsClientAuth("client", cert=pki.client_tls.pair))
+    thumbprint = certificate_thumbprint(pki.client_tls.pair)
+    api = ApiClient(BASE, auth=OAuth2ClientCredentialsAuth(client))
+    with rm.Mocker() as mocker:
+        mocker.post(token_endpoint, json={"access_token": "at", "token_type": "Bearer"})
+        mocker.get(rm.ANY, text="ok")
+        api.get("x")
+        assert mocker.last_request.cert == pki.client_tls.pair
+        assert mocker.last_request.headers["Authorization"] == "Bearer at"
+        api.get("x", cert=pki.client_other.pair)  # the call's certificate wins
+        assert mocker.last_request.cert == pki.client_other.pair
+        # a bare token bound to a certificate is checked against the one the request presents
+        bound = BearerToken("bound-at", cnf={"x5t#S256": thumbprint})
+        ApiClient(BASE, auth=bound, cert=pki.client_tls.pair).get("x")
+        assert mocker.last_request.headers["Authorization"] == "Bearer bound-at"
+        calls = mocker.call_count
+        with pytest.raises(MismatchingCertificateBinding):
+            ApiClient(BASE, auth=bound, cert=pki.client_other.pair).get("x")
+        with pytest.raises(MismatchingCertificateBinding):
+            ApiClient(BASE, auth=bound).get("x", cert=pki.client_other.pair)
+        with pytest.raises(MissingClientCertificate):
+            ApiClient(BASE, auth=bound).get("x")
+        assert mocker.call_count == calls  # nothing was sent

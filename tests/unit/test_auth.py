@@ -21,10 +21,13 @@ from requests_oauth2client.auth import (
     OAuth2ResourceOwnerPasswordAuth,
 )
 from requests_oauth2client.client import OAuth2Client
+from requests_oauth2client.client_authentication import TlsClientAuth
 from requests_oauth2client.device_authorization import DeviceAuthorizationResponse
 from requests_oauth2client.exceptions import AuthorizationPending, InvalidGrant, SlowDown
+from requests_oauth2client.mtls import MismatchingCertificateBinding, MissingClientCertificate, certificate_thumbprint
 from requests_oauth2client.polling import PollingExpired
 from requests_oauth2client.tokens import BearerToken, ExpiredAccessToken
+from tests.integration.pki import TestPki
 
 API = "https://api.example.com/resource"
 TOKEN_ENDPOINT = "https://as.example.com/token"
@@ -898,3 +901,24 @@ def test_auth_handlers_leave_an_empty_scope_out(requests_mock: rm.Mocker, scope:
         token_request = requests_mock.request_history[-2]
         assert token_request.url == TOKEN_ENDPOINT
         assert "scope" not in parse_qs(token_request.text, keep_blank_values=True)
+
+
+# ------------------------------------------------------------------------------------- certificate-bound tokens
+
+
+def test_a_token_bound_to_another_certificate_is_not_sent(pki: TestPki) -> None:
+    thumbprint = certificate_thumbprint(pki.client_tls.pair)
+    bound = BearerToken("bound-at", expires_in=3600, cnf={"x5t#S256": thumbprint})
+    right = OAuth2Client("https://as.example.com/token", auth=TlsClientAuth("c", cert=pki.client_tls.pair))
+    wrong = OAuth2Client("https://as.example.com/token", auth=TlsClientAuth("c", cert=pki.client_other.pair))
+    none = OAuth2Client("https://as.example.com/token", auth=("c", "s"))
+    with rm.Mocker() as mocker:
+        mocker.get(rm.ANY, text="ok")
+        requests.get("https://api.example.com/", auth=OAuth2AccessTokenAuth(right, bound))
+        assert mocker.last_request.headers["Authorization"] == "Bearer bound-at"
+        with pytest.raises(MismatchingCertificateBinding) as exc_info:
+            requests.get("https://api.example.com/", auth=OAuth2AccessTokenAuth(wrong, bound))
+        assert exc_info.value.token is bound
+        with pytest.raises(MissingClientCertificate):
+            requests.get("https://api.example.com/", auth=OAuth2AccessTokenAuth(none, bound))
+        assert mocker.call_count == 1

@@ -1294,3 +1294,16 @@ def test_check_issuer_refuses_a_response_of_another_issuer() -> None:
         response.check_issuer("https://as-a.example.com")
         response.check_issuer(None)
     AuthorizationResponse(code="c").check_issuer("https://as-b.example.com")
+
+
+def test_jarm_alg_is_the_registered_one(as_key: Jwk, as_jwks: JwkSet) -> None:
+    """`authorization_signed_response_alg`: a JARM response signed with another alg is refused."""
+    strict = jarm_request(as_jwks, authorization_signed_response_alg="PS256")
+    assert "authorization_signed_response_alg" not in strict.args  # not a request parameter
+    with pytest.raises(InvalidJarmResponse):
+        strict.validate_callback(f"{REDIRECT_URI}?response={jarm_jwt(as_key, code='c', state=strict.state)}")
+    matching = jarm_request(as_jwks, authorization_signed_response_alg="ES256")
+    response = matching.validate_callback(f"{REDIRECT_URI}?response={jarm_jwt(as_key, code='c', state=matching.state)}")
+    assert response.code == "c"
+    assert AuthorizationRequest(**matching.as_dict()).authorization_signed_response_alg == "ES256"
+    assert "authorization_signed_response_alg" not in jarm_request(as_jwks).as_dict()

@@ -60,8 +60,10 @@ from requests_oauth2client import (
     PublicApp,
     RequestUriParameterAuthorizationRequest,
     RevocationError,
+    SelfSignedTlsClientAuth,
     ServerError,
     SlowDown,
+    TlsClientAuth,
     UnknownActorTokenType,
     UnknownIntrospectionError,
     UnknownSubjectTokenType,
@@ -78,7 +80,13 @@ from requests_oauth2client.exceptions import (
     MismatchingUserinfoSubject,
     UnexpectedRedirect,
 )
+from requests_oauth2client.mtls import (
+    MismatchingCertificateBinding,
+    MissingClientCertificate,
+    certificate_thumbprint,
+)
 from requests_oauth2client.tokens import ExpiredAccessToken
+from tests.integration.pki import TestPki
 
 AS = "https://as.example.com"
 TOKEN = f"{AS}/token"
@@ -1562,3 +1570,87 @@ def test_an_empty_scope_is_left_out_of_device_ciba_and_authorization_requests(
     requests_mock.post(PAR, status_code=201, json={"request_uri": "urn:x", "expires_in": 60})
     client.pushed_authorization_request(azr)
     assert "scope" not in form(requests_mock.last_request)
+
+
+# ------------------------------------------------------------------------------------------- mutual TLS (RFC 8705)
+
+MTLS_DISCOVERY = {
+    **DISCOVERY,
+    "mtls_endpoint_aliases": {
+        "token_endpoint": "https://mtls.as.example.com/token",
+        "introspection_endpoint": "https://mtls.as.example.com/introspect",
+        "userinfo_endpoint": "https://mtls.as.example.com/userinfo",
+    },
+}
+
+
+def test_mtls_aliases_are_used_by_tls_clients(pki: TestPki) -> None:
+    cert = pki.client_tls.pair
+    session = requests.Session()
+    session.cert = cert
+    for client in (
+        OAuth2Client.from_discovery_document(MTLS_DISCOVERY, auth=TlsClientAuth("c", cert=cert)),
+        OAuth2Client.from_discovery_document(MTLS_DISCOVERY, auth=SelfSignedTlsClientAuth("c", cert=cert)),
+        OAuth2Client.from_discovery_document(
+            MTLS_DISCOVERY, client_id="c", token_endpoint_auth_method="tls_client_auth", session=session
+        ),
+        OAuth2Client.from_discovery_document(
+            MTLS_DISCOVERY,
+            client_id="c",
+            client_secret="s",
+            tls_client_certificate_bound_access_tokens=True,
+            session=session,
+        ),
+    ):
+        for name, alias in MTLS_DISCOVERY["mtls_endpoint_aliases"].items():  # type: ignore[attr-defined]
+            assert getattr(client, name) == alias
+        assert client.revocation_endpoint == REVOKE  # no alias: the plain endpoint
+    # explicit `mtls=False` wins; a client without a certificate uses the plain endpoints
+    tls = OAuth2Client.from_discovery_document(MTLS_DISCOVERY, auth=TlsClientAuth("c", cert=cert), mtls=False)
+    assert tls.token_endpoint == TOKEN
+    assert (
+        OAuth2Client.from_discovery_document(MTLS_DISCOVERY, client_id="c", client_secret="s").token_endpoint == TOKEN
+    )
+
+
+def test_a_client_that_needs_a_certificate_has_one(pki: TestPki) -> None:
+    with pytest.raises(MissingClientCertificate):
+        OAuth2Client(TOKEN, auth=TlsClientAuth("c"))
+    with pytest.raises(MissingClientCertificate):
+        OAuth2Client(TOKEN, client_id="c", token_endpoint_auth_method="self_signed_tls_client_auth")
+    with pytest.raises(MissingClientCertificate):
+        OAuth2Client(TOKEN, client_id="c", client_secret="s", tls_client_certificate_bound_access_tokens=True)
+    session = requests.Session()
+    session.cert = pki.client_tls.pair
+    client = OAuth2Client(
+        TOKEN, client_id="c", client_secret="s", tls_client_certificate_bound_access_tokens=True, session=session
+    )
+    assert client.tls_client_certificate_bound_access_tokens
+    assert client.client_certificate == pki.client_tls.pair
+    assert OAuth2Client(
+        TOKEN, auth=TlsClientAuth("c", cert=pki.client_other.pair), session=session
+    ).client_certificate == (pki.client_other.pair)
+    assert OAuth2Client(TOKEN, client_id="c", client_secret="s").client_certificate is None
+
+
+def test_userinfo_checks_the_binding_of_the_token(requests_mock: requests_mock.Mocker, pki: TestPki) -> None:
+    requests_mock.post(USERINFO, json={"sub": "u"})
+    client = OAuth2Client(TOKEN, auth=TlsClientAuth("c", cert=pki.client_tls.pair), userinfo_endpoint=USERINFO)
+    bound = BearerToken("bound-at", cnf={"x5t#S256": certificate_thumbprint(pki.client_tls.pair)})
+    assert client.userinfo(bound) == {"sub": "u"}
+    assert requests_mock.last_request.cert == pki.client_tls.pair
+    other = BearerToken("other-at", cnf={"x5t#S256": certificate_thumbprint(pki.client_other.pair)})
+    with pytest.raises(MismatchingCertificateBinding):
+        client.userinfo(other)
+    assert requests_mock.call_count == 1
+
+
+def test_authorization_requests_carry_the_registered_jarm_alg() -> None:
+    client = OAuth2Client(TOKEN, client_id="c", authorization_endpoint=AUTHZ, authorization_signed_response_alg="ES256")
+    assert client.jose.authorization_signed_response_alg == "ES256"
+    assert client.authorization_request().authorization_signed_response_alg == "ES256"
+    assert client.authorization_request(
+        authorization_signed_response_alg="PS256"
+    ).authorization_signed_response_alg == ("PS256")
+    with pytest.raises(InvalidParam):
+        OAuth2Client(TOKEN, client_id="c", authorization_signed_response_alg="none")

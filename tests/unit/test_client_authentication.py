@@ -26,6 +26,8 @@ from requests_oauth2client.client_authentication import (
     InvalidRequestForClientAuthentication,
     PrivateKeyJwt,
     PublicApp,
+    SelfSignedTlsClientAuth,
+    TlsClientAuth,
     UnsupportedClientCredentials,
     client_auth_factory,
 )
@@ -595,3 +597,90 @@ def test_appended_credentials_equal_a_full_re_encoding(form: dict[str, str], sec
         ("client_secret", secret),
     ]
     assert request.headers["Content-Length"] == str(len(request.body.encode()))
+
+
+# ---------------------------------------------------------------------------------------------- mutual TLS
+
+
+@pytest.mark.parametrize("cls", [TlsClientAuth, SelfSignedTlsClientAuth])
+def test_tls_client_auth_sends_the_client_id_only(cls: type[TlsClientAuth]) -> None:
+    auth = cls(CLIENT_ID, cert=("client.pem", "client.key"))
+    request = send(auth, data={"grant_type": "client_credentials"})
+    assert form(request) == {"grant_type": ["client_credentials"], "client_id": [CLIENT_ID]}
+    assert "Authorization" not in request.headers
+    assert auth.cert == ("client.pem", "client.key")
+    assert repr(auth) == f"{cls.__name__}(client_id='{CLIENT_ID}', cert=('client.pem', 'client.key'))"
+    assert cls(CLIENT_ID, cert=["client.pem", "client.key"]) == auth  # a list becomes a tuple (hashable)
+    assert cls(CLIENT_ID).cert is None
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        auth.cert = None  # type: ignore[misc]
+
+
+def test_tls_client_auth_method_names() -> None:
+    assert TlsClientAuth.TOKEN_ENDPOINT_AUTH_METHOD == "tls_client_auth"
+    assert SelfSignedTlsClientAuth.TOKEN_ENDPOINT_AUTH_METHOD == "self_signed_tls_client_auth"
+    with pytest.raises(TypeError):
+        TlsClientAuth(CLIENT_ID, cert=42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "credentials", "expected"),
+    [
+        ("client_secret_basic", {"client_secret": SECRET}, ClientSecretBasic),
+        ("client_secret_post", {"client_secret": SECRET}, ClientSecretPost),
+        ("client_secret_jwt", {"client_secret": SECRET}, ClientSecretJwt),
+        ("none", {}, PublicApp),
+        ("tls_client_auth", {}, TlsClientAuth),
+        ("self_signed_tls_client_auth", {}, SelfSignedTlsClientAuth),
+    ],
+)
+def test_factory_by_method_name(method: str, credentials: dict[str, str], expected: type) -> None:
+    auth = client_auth_factory(None, client_id=CLIENT_ID, token_endpoint_auth_method=method, **credentials)
+    assert type(auth) is expected
+    assert method == auth.TOKEN_ENDPOINT_AUTH_METHOD  # type: ignore[attr-defined]
+    # the same with the `auth` shapes
+    shaped = (CLIENT_ID, credentials["client_secret"]) if credentials else CLIENT_ID
+    assert type(client_auth_factory(shaped, token_endpoint_auth_method=method)) is expected
+
+
+def test_factory_by_method_name_passes_the_audience(es256_jwk: Jwk) -> None:
+    private = client_auth_factory(
+        (CLIENT_ID, es256_jwk), token_endpoint_auth_method="private_key_jwt", audience="https://as.example.com"
+    )
+    assert isinstance(private, PrivateKeyJwt)
+    assert private.aud == "https://as.example.com"
+    secret_jwt = client_auth_factory(
+        (CLIENT_ID, SECRET), token_endpoint_auth_method="client_secret_jwt", audience="https://as.example.com"
+    )
+    assert isinstance(secret_jwt, ClientSecretJwt)
+    assert secret_jwt.aud == "https://as.example.com"
+
+
+@pytest.mark.parametrize(
+    ("method", "credentials"),
+    [
+        ("client_secret_basic", {}),
+        ("client_secret_post", {"private_key": "KEY"}),
+        ("private_key_jwt", {"client_secret": SECRET}),
+        ("tls_client_auth", {"client_secret": SECRET}),
+        ("none", {"private_key": "KEY"}),
+        ("client_secret_magic", {"client_secret": SECRET}),
+    ],
+)
+def test_factory_refuses_credentials_that_do_not_suit_the_method(
+    method: str, credentials: dict[str, Any], es256_jwk: Jwk
+) -> None:
+    credentials = {name: es256_jwk if value == "KEY" else value for name, value in credentials.items()}
+    with pytest.raises(UnsupportedClientCredentials) as exc_info:
+        client_auth_factory(None, client_id=CLIENT_ID, token_endpoint_auth_method=method, **credentials)
+    assert method in str(exc_info.value)
+    assert SECRET not in str(exc_info.value)
+
+
+def test_factory_checks_the_method_of_an_auth_object() -> None:
+    auth = TlsClientAuth(CLIENT_ID)
+    assert client_auth_factory(auth, token_endpoint_auth_method="tls_client_auth") is auth
+    with pytest.raises(UnsupportedClientCredentials):
+        client_auth_factory(auth, token_endpoint_auth_method="self_signed_tls_client_auth")
+    custom = requests.auth.HTTPBasicAuth("a", "b")  # no method name: used as is
+    assert client_auth_factory(custom, token_endpoint_auth_method="client_secret_basic") is custom

@@ -930,3 +930,19 @@ def test_malformed_per_origin_nonces_are_refused(dpop_key: DPoPKey, nonces: obje
     key_data = {"alg": "ES256", "private_key": dict(dpop_key.private_key), "as_nonces": nonces}
     with pytest.raises(InvalidSerializedData, match="as_nonces"):
         TokenSerializer().loads(encode({"access_token": "at", "token_type": "DPoP", "dpop_key": key_data}))
+
+
+def test_authorization_request_keeps_its_jarm_alg() -> None:
+    azr = AuthorizationRequest(
+        "https://as.example.com/authorize",
+        client_id="client",
+        response_mode="query.jwt",
+        authorization_signed_response_alg="ES256",
+    )
+    serializer = AuthorizationRequestSerializer()
+    serialized = serializer.dumps(azr)
+    assert decode(serialized)["authorization_signed_response_alg"] == "ES256"
+    assert serializer.loads(serialized).authorization_signed_response_alg == "ES256"
+    assert "authorization_signed_response_alg" not in decode(
+        serializer.dumps(AuthorizationRequest("https://as.example.com/authorize", client_id="client"))
+    )

@@ -608,3 +608,28 @@ def test_a_token_that_cannot_be_sent_in_a_header_is_refused_without_echo(request
         requests.get("https://api.example.com/resource", auth=OAuth2AccessTokenAuth(client, token), timeout=5)
     assert not api.called
     assert BearerToken("a printable token ~!").authorization_header() == "Bearer a printable token ~!"
+
+
+# ------------------------------------------------------------------------------------- confirmation (RFC 8705)
+
+
+def test_with_cnf_records_the_binding_in_a_copy() -> None:
+    token = BearerToken("at", expires_in=60, scope="s", custom="c")
+    bound = token.with_cnf({"x5t#S256": "thumb"})
+    assert bound.x5t_s256 == "thumb"
+    assert bound["cnf"] == {"x5t#S256": "thumb"}
+    assert (bound.access_token, bound.expires_at, bound.scope, bound.custom) == ("at", token.expires_at, "s", "c")
+    assert token.x5t_s256 is None  # the original is unchanged
+    assert "cnf" not in token
+    assert bound.with_cnf({"jkt": "k"}).x5t_s256 is None
+    with pytest.raises(TypeError):
+        token.with_cnf("thumb")  # type: ignore[arg-type]
+
+
+def test_with_cnf_keeps_the_class_of_the_token() -> None:
+    from requests_oauth2client.dpop import DPoPKey, DPoPToken
+
+    token = DPoPToken("at", _dpop_key=DPoPKey.generate())
+    bound = token.with_cnf({"jkt": token.dpop_key.dpop_jkt})
+    assert type(bound) is DPoPToken
+    assert bound.dpop_key is token.dpop_key

@@ -19,6 +19,7 @@ from requests_oauth2client._http.transport import (
     read_json_object,
     send_to_endpoint,
 )
+from requests_oauth2client.client_authentication import TlsClientAuth
 from requests_oauth2client.exceptions import (
     ERROR_CLASSES,
     DiscoveryHTTPError,
@@ -31,6 +32,8 @@ from requests_oauth2client.exceptions import (
     UnexpectedRedirect,
     UnknownTokenEndpointError,
 )
+from requests_oauth2client.mtls import MissingClientCertificate
+from requests_oauth2client.tokens import BearerToken
 
 URL = "https://as.example.com/token"
 
@@ -413,3 +416,56 @@ def test_a_document_answered_with_an_error_status(requests_mock: requests_mock.M
     assert exc.response is not None and exc.response.status_code == status
     assert exc.url == DOC
     assert str(status) in str(exc)
+
+
+# ------------------------------------------------------------------------------------------------------ TLS
+
+
+@pytest.fixture
+def environment_ca_bundle(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment names a CA bundle, which `requests` would let win over the session's `verify`."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/environment/ca.pem")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/environment/ca.pem")
+    return "/environment/ca.pem"
+
+
+@pytest.mark.parametrize("verify", ["/session/ca.pem", False])
+def test_the_session_verify_applies_whatever_the_environment_says(environment_ca_bundle: str, verify: Any) -> None:
+    client = FakeClient()
+    client.session.verify = verify
+    with requests_mock.Mocker() as mocker:
+        mocker.post(URL, json={"ok": True})
+        mocker.get("https://as.example.com/jwks", json={"keys": []})
+        send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail, auth=False)
+        assert mocker.last_request.verify == verify
+        get_json_document(client.session, "jwks_uri", "https://as.example.com/jwks")
+        assert mocker.last_request.verify == verify
+        # a `verify` given to the call wins; the default session leaves the environment's bundle to requests
+        send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail, verify=True)
+        assert mocker.last_request.verify == environment_ca_bundle
+        plain = FakeClient()
+        send_to_endpoint(plain, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail, auth=False)
+        assert mocker.last_request.verify == environment_ca_bundle
+
+
+def test_the_client_certificate_goes_with_every_request_to_an_endpoint() -> None:
+    client = FakeClient()
+    client.auth = TlsClientAuth("client", cert=("auth.pem", "auth.key"))  # type: ignore[assignment]
+    client.session.cert = ("session.pem", "session.key")
+    with requests_mock.Mocker() as mocker:
+        mocker.post(URL, json={"ok": True})
+        send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail)
+        assert mocker.last_request.cert == ("auth.pem", "auth.key")
+        assert mocker.last_request.body == "client_id=client"
+        # also with another `auth` (a token at the UserInfo endpoint), and a `cert` of the call wins
+        send_to_endpoint(client, "userinfo", URL, on_success=lambda r, **kw: r, on_failure=fail, auth=BearerToken("at"))
+        assert mocker.last_request.cert == ("auth.pem", "auth.key")
+        send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail, cert="c.pem")
+        assert mocker.last_request.cert == "c.pem"
+        client.auth = TlsClientAuth("client")  # type: ignore[assignment]
+        send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail)
+        assert mocker.last_request.cert == ("session.pem", "session.key")
+        client.session.cert = None
+        with pytest.raises(MissingClientCertificate):
+            send_to_endpoint(client, "token", URL, data={}, on_success=lambda r, **kw: r, on_failure=fail)
+        assert mocker.call_count == 4  # nothing was sent without a certificate
