@@ -29,13 +29,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+import requests  # noqa: E402
+
 from requests_oauth2client import (  # noqa: E402
     ApiClient,
     ClientSecretBasic,
     DeviceAuthorizationPollingJob,
     DPoPToken,
+    OAuth2AccessTokenAuth,
     OAuth2Client,
     OAuth2ClientCredentialsAuth,
+    TlsClientAuth,
 )
 from tests.integration.harness import (  # noqa: E402
     Harness,
@@ -43,6 +47,7 @@ from tests.integration.harness import (  # noqa: E402
     start_server,
     stop_server,
 )
+from tests.integration.pki import make_test_pki  # noqa: E402
 
 
 @dataclass
@@ -223,6 +228,36 @@ def dpop(ctx: Context) -> None:
     show("API call with DPoP proof", f"HTTP {response.status_code}")
 
 
+def mutual_tls(ctx: Context) -> None:
+    step("Mutual TLS (RFC 8705): a client certificate, and tokens bound to it")
+    # a second server, with an https issuer and a listener that asks for client certificates; the throw-away
+    # certificates are made here (as the integration tests do)
+    with tempfile.TemporaryDirectory(prefix="requests-oauth2client-demo-tls-") as tmp:
+        pki = make_test_pki(Path(tmp) / "pki")
+        server = start_server(Path(tmp) / "state", env=pki.server_env())
+        try:
+            tls = Harness.from_server(server, tls=pki)
+            session = requests.Session()
+            session.verify = str(pki.ca_file)  # the test CA: applied to every request, whatever REQUESTS_CA_BUNDLE says
+            client = OAuth2Client.from_discovery_endpoint(
+                issuer=tls.issuer,
+                auth=TlsClientAuth("client-tls", cert=pki.client_tls.pair),
+                session=session,
+            )
+            show("issuer", tls.issuer)
+            show("token endpoint (its mTLS alias)", client.token_endpoint)
+            token = client.client_credentials()
+            show("token from tls_client_auth", token.token_type)
+            token = token.with_cnf(client.introspect_token(token)["cnf"])
+            show("bound to the certificate (x5t#S256)", token.x5t_s256)
+            api = ApiClient(tls.mtls_resource_url, auth=OAuth2AccessTokenAuth(client, token), session=session)
+            show("API call, with the certificate", f"HTTP {api.get().status_code}")
+            without = requests.get(tls.mtls_resource_url, auth=token, verify=str(pki.ca_file), timeout=10)
+            show("the same token, without it", f"HTTP {without.status_code}")
+        finally:
+            stop_server(server)
+
+
 def command_line_tool(ctx: Context) -> None:
     step("The command-line tool: ro2c (python -m requests_oauth2client)")
     secret = ctx.harness.client_secret("client-basic")
@@ -257,6 +292,7 @@ STEPS: list[Step] = [
     revoke,
     device_flow,
     dpop,
+    mutual_tls,
     command_line_tool,
 ]
 

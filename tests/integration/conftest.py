@@ -106,14 +106,7 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki) -> I
     Requests to it need `verify=harness.verify` (the test CA) on each call; client certificates are in
     `harness.tls`.
     """
-    env = {
-        "HARNESS_TLS_CERT": str(test_pki.server.cert_file),
-        "HARNESS_TLS_KEY": str(test_pki.server.key_file),
-        "HARNESS_TLS_CA": str(test_pki.ca_file),
-        "HARNESS_TLS_SELF_SIGNED_CLIENT_CERT": str(test_pki.client_self_signed.cert_file),
-        "HARNESS_TLS_CLIENT_SUBJECT_DN": test_pki.client_tls.subject_dn,
-    }
-    with running_harness(tmp_path_factory.mktemp("as-tls-state"), env, tls=test_pki) as harness:
+    with running_harness(tmp_path_factory.mktemp("as-tls-state"), test_pki.server_env(), tls=test_pki) as harness:
         yield harness
 
 

@@ -65,6 +65,16 @@ class TestPki:
     client_self_signed: CertFiles
     rogue: CertFiles
 
+    def server_env(self) -> dict[str, str]:
+        """The environment variables that make `tests/server/server.mjs` a TLS instance with these certificates."""
+        return {
+            "HARNESS_TLS_CERT": str(self.server.cert_file),
+            "HARNESS_TLS_KEY": str(self.server.key_file),
+            "HARNESS_TLS_CA": str(self.ca_file),
+            "HARNESS_TLS_SELF_SIGNED_CLIENT_CERT": str(self.client_self_signed.cert_file),
+            "HARNESS_TLS_CLIENT_SUBJECT_DN": self.client_tls.subject_dn,
+        }
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
