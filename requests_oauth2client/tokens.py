@@ -54,6 +54,7 @@ from requests_oauth2client._errors.id_token import (
     UnsupportedIdTokenEncryptionAlg,
     UnverifiableIdToken,
 )
+from requests_oauth2client._jose.checks import UNTRUSTED_PARSE_ERRORS
 from requests_oauth2client._moved import moved_names
 from requests_oauth2client.enums import AccessTokenTypes, TokenType
 from requests_oauth2client.exceptions import UnsupportedTokenTypeError
@@ -359,7 +360,7 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
         if cnf is None and self.access_token.count(".") == 2:  # a JWT access token, maybe
             try:
                 cnf = self.access_token_jwt.claims.get("cnf")
-            except (ValueError, TypeError, KeyError, AttributeError):  # not a JWT after all (InvalidJwt: a ValueError)
+            except UNTRUSTED_PARSE_ERRORS:  # not a JWT after all
                 cnf = None
         thumbprint = cnf.get("x5t#S256") if isinstance(cnf, dict) else None
         return thumbprint if isinstance(thumbprint, str) and thumbprint else None
