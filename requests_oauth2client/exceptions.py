@@ -13,14 +13,19 @@ Three families matter most:
   certificate errors of mutual TLS, `ClientCertificateError`, and `Fapi2Violation`, a setting or a request that the
   FAPI 2.0 Security Profile forbids).
 
-The endpoint errors and their `error` code table (`ERROR_CLASSES`) are defined here; the other families are defined
-in private modules of `_errors` (so that lower layers can raise them) and re-exported here. No message ever contains a
-client secret, a private key or a token value.
+The endpoint errors, their `error` code table (`ERROR_CLASSES`) and the classes of the errors raised at each endpoint
+(`endpoint_error_class()`: an `invalid_client` of the revocation endpoint is an `InvalidClient` and a
+`RevocationError`) are defined here; the other families are defined in private modules of `_errors` (so that lower
+layers can raise them) and re-exported here. No message ever contains a client secret, a private key or a token
+value.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import threading
+from typing import Any, TypeVar, cast
+
+import requests
 
 from requests_oauth2client._errors.authorization_response import (
     AccountSelectionRequired,
@@ -51,6 +56,7 @@ from requests_oauth2client._errors.mtls import (
     MismatchingCertificateBinding,
     MissingClientCertificate,
 )
+from requests_oauth2client._errors.endpoint_messages import endpoint_message
 from requests_oauth2client._errors.params import (
     InvalidAcrValuesParam,
     InvalidBackchannelAuthenticationRequestHintParam,
@@ -75,9 +81,6 @@ from requests_oauth2client._errors.resource import (
     InsufficientUserAuthentication,
     ProtectedResourceError,
 )
-
-if TYPE_CHECKING:
-    import requests
 
 __all__ = [
     "AccessDenied",
@@ -141,9 +144,11 @@ __all__ = [
     "MissingRefreshToken",
     "OAuth2Error",
     "ProtectedResourceError",
+    "PushedAuthorizationRequestError",
     "RegistrationError",
     "RevocationError",
     "ServerError",
+    "ServerUnavailable",
     "SessionSelectionRequired",
     "SlowDown",
     "TokenEndpointError",
@@ -158,11 +163,15 @@ __all__ = [
     "UnsupportedTokenType",
     "UnsupportedTokenTypeError",
     "UseDPoPNonce",
+    "endpoint_error_class",
 ]
 
 
 class OAuth2Error(Exception):
     """Base class for errors returned by, or about the answer of, an Authorization Server endpoint.
+
+    The message names the endpoint that answered and its URL, the HTTP status, what is wrong, and a hint for the
+    common mistakes (see `requests_oauth2client._errors.endpoint_messages`).
 
     Args:
         response: the HTTP response that caused this error.
@@ -171,19 +180,35 @@ class OAuth2Error(Exception):
     """
 
     def __init__(self, response: requests.Response, client: Any, description: str | None = None) -> None:
-        super().__init__(f"The remote endpoint returned an error: {description or 'no description provided'}")
         self.response = response
         self.client = client
         self.description = description
+        super().__init__(
+            endpoint_message(
+                response,
+                client,
+                description,
+                error=getattr(self, "error", None),
+                uri=getattr(self, "uri", None),
+                endpoint=getattr(self, "endpoint", None),
+            )
+        )
 
     @property
     def request(self) -> requests.PreparedRequest:
         """The request that led to this error."""
         return self.response.request
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the error as its class, message and attributes (its `__init__` takes other arguments)."""
+        return _reduce_error(self)
+
 
 class EndpointError(OAuth2Error):
     """An endpoint answered with a standard error response (an `error` code).
+
+    An error raised at an endpoint is an instance of the class of its code (`InvalidClient`...) and of the class of
+    the endpoint's errors (`RevocationError`...) alike: see `endpoint_error_class()`.
 
     Args:
         response: the HTTP response.
@@ -201,9 +226,27 @@ class EndpointError(OAuth2Error):
         description: str | None = None,
         uri: str | None = None,
     ) -> None:
-        super().__init__(response=response, client=client, description=description)
         self.error = error
         self.uri = uri
+        super().__init__(response=response, client=client, description=description)
+
+
+class ServerUnavailable(Exception):
+    """An endpoint answered with a server error status (5xx) and no OAuth error: the server failed or is unavailable.
+
+    An overloaded or restarting server, or a proxy or load balancer in front of it, answers so; retrying later may
+    succeed. It is not `ServerError`, which is the `server_error` code of a standard error response.
+
+    Raised at every endpoint as a subclass of the class of that endpoint's invalid answers as well
+    (`InvalidTokenResponse`, `InvalidDeviceAuthorizationResponse`... and `DiscoveryHTTPError` for the metadata and
+    the keys of the AS), so `except ServerUnavailable` is what a retry policy catches, and code that catches the
+    endpoint's class keeps working.
+
+    Attributes:
+        response: the answer.
+    """
+
+    response: requests.Response
 
 
 class UnexpectedRedirect(OAuth2Error):
@@ -218,14 +261,14 @@ class UnexpectedRedirect(OAuth2Error):
     """
 
     def __init__(self, response: requests.Response, client: Any, endpoint: str, location: str | None) -> None:
+        self.endpoint = endpoint
+        self.location = location
         super().__init__(
             response,
             client,
-            f"the {endpoint} answered with a redirect (HTTP status {response.status_code}) to '{location}';"
-            " requests to the authorization server never follow redirects: configure the endpoint's final URL",
+            f"a redirect to '{location}', not followed: requests to the authorization server carry credentials"
+            " and never follow redirects; configure the endpoint's final URL",
         )
-        self.endpoint = endpoint
-        self.location = location
 
 
 class InvalidTokenResponse(OAuth2Error):
@@ -320,6 +363,14 @@ class InvalidBackChannelAuthenticationResponse(OAuth2Error):
     """The backchannel authentication endpoint answered with something that is not a valid response."""
 
 
+class PushedAuthorizationRequestError(EndpointError):
+    """The pushed authorization request endpoint (RFC 9126) answered with an error.
+
+    An unknown `error` code there raises an `UnknownTokenEndpointError` that is also a
+    `PushedAuthorizationRequestError`.
+    """
+
+
 class InvalidPushedAuthorizationResponse(OAuth2Error):
     """The pushed authorization request endpoint answered with something that is not a valid response."""
 
@@ -393,3 +444,70 @@ ERROR_CLASSES: dict[str, type[EndpointError]] = {
     "unapproved_software_statement": UnapprovedSoftwareStatement,
 }
 """The default map of OAuth 2.0 `error` codes to exception classes (`OAuth2Client.exception_classes`)."""
+
+
+E = TypeVar("E", bound=BaseException)
+
+_ENDPOINT_ERROR_CLASSES: dict[tuple[type[BaseException], type[BaseException]], type[BaseException]] = {}
+_ENDPOINT_ERROR_CLASSES_LOCK = threading.Lock()
+
+
+def endpoint_error_class(kind: type[E], family: type[BaseException]) -> type[E]:
+    """The class of an error of `kind` raised at the endpoint whose errors are `family`: a subclass of both.
+
+    So that both `except` styles work: an `invalid_client` answer of the revocation endpoint is an `InvalidClient`
+    and a `RevocationError`; a 5xx answer without OAuth error of the token endpoint is a `ServerUnavailable` and an
+    `InvalidTokenResponse`. `kind` itself when it is already a subclass of `family`. Each class is created once
+    (then reused, whatever the thread), named `Kind[Family]` (such as `InvalidClient[RevocationError]`); its
+    instances can be pickled.
+
+    Args:
+        kind: the class of the error (the class of the `error` code, or `ServerUnavailable`).
+        family: the class of the errors of the endpoint (`RevocationError`, `InvalidTokenResponse`...).
+    """
+    if issubclass(kind, family):
+        return kind
+    key = (kind, family)
+    cls = _ENDPOINT_ERROR_CLASSES.get(key)
+    if cls is None:
+        with _ENDPOINT_ERROR_CLASSES_LOCK:
+            cls = _ENDPOINT_ERROR_CLASSES.get(key)
+            if cls is None:
+                name = f"{kind.__name__}[{family.__name__}]"
+                cls = type(
+                    name,
+                    (kind, family),
+                    {
+                        "__module__": __name__,
+                        "__qualname__": name,
+                        "__doc__": f"`{kind.__name__}`, raised at the endpoint whose errors are `{family.__name__}`.",
+                        "_endpoint_error_parts": key,
+                        "__reduce__": _reduce_error,
+                    },
+                )
+                _ENDPOINT_ERROR_CLASSES[key] = cls
+    return cast("type[E]", cls)
+
+
+def _class_reference(cls: type[BaseException]) -> object:
+    """What names an error class in a pickle: the class itself, or the pair an endpoint error class is made of."""
+    return cls.__dict__.get("_endpoint_error_parts", cls)
+
+
+def _reduce_error(self: BaseException) -> tuple[Any, ...]:
+    """Pickle an error as its class, message and attributes (its `__init__` takes other arguments)."""
+    return _restore_error, (_class_reference(type(self)), self.args, self.__dict__)
+
+
+def _restore_error(reference: object, args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    """Rebuild a pickled error without calling its `__init__`."""
+    cls: type[BaseException]
+    if isinstance(reference, tuple):
+        kind, family = reference
+        cls = endpoint_error_class(kind, family)
+    else:
+        cls = cast("type[BaseException]", reference)
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

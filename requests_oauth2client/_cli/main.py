@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import requests
 
-from requests_oauth2client import EndpointError, MissingEndpointUri, OAuth2Error
+from requests_oauth2client import MissingEndpointUri
 
 from . import commands
 from .decode import decode
@@ -85,14 +85,8 @@ def _debug_log(*, enabled: bool) -> Iterator[None]:
 
 
 def describe(exc: BaseException) -> str:
-    """One line about an error: its type, what the AS said (for endpoint errors) and its message."""
+    """About an error: its type and its message (which, for an answer of the AS, names the endpoint and status)."""
     name = type(exc).__name__
-    if isinstance(exc, EndpointError):
-        where = f" from {exc.response.url}" if exc.response is not None else ""
-        details = f": {exc.description}" if exc.description else ""
-        return f"{name}: the AS answered {exc.error!r}{where}{details}"
-    if isinstance(exc, OAuth2Error) and exc.response is not None:
-        return f"{name}: {exc} (HTTP {exc.response.status_code} from {exc.response.url})"
     return f"{name}: {exc}" if str(exc) else name
 
 

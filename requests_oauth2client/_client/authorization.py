@@ -25,7 +25,11 @@ from requests_oauth2client.authorization_request import (
 from requests_oauth2client.client_authentication import PrivateKeyJwt
 from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.enums import Endpoints
-from requests_oauth2client.exceptions import InvalidPushedAuthorizationResponse, UnknownTokenEndpointError
+from requests_oauth2client.exceptions import (
+    InvalidPushedAuthorizationResponse,
+    PushedAuthorizationRequestError,
+    UnknownTokenEndpointError,
+)
 
 if TYPE_CHECKING:
     from jwskate import Jwk, JwkSet
@@ -173,6 +177,7 @@ class AuthorizationEndpoints(ClientPart):
         raise_endpoint_error(
             self,
             response,
+            family=PushedAuthorizationRequestError,
             unknown_error=UnknownTokenEndpointError,
             invalid_response=InvalidPushedAuthorizationResponse,
         )

@@ -116,7 +116,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
         raise_endpoint_error(
             self,
             response,
-            unknown_error=BackChannelAuthenticationError,
+            family=BackChannelAuthenticationError,
             invalid_response=InvalidBackChannelAuthenticationResponse,
         )
 
@@ -157,6 +157,6 @@ class DeviceAndBackchannelEndpoints(ClientPart):
         raise_endpoint_error(
             self,
             response,
-            unknown_error=DeviceAuthorizationError,
+            family=DeviceAuthorizationError,
             invalid_response=InvalidDeviceAuthorizationResponse,
         )

@@ -28,6 +28,7 @@ from requests_oauth2client.exceptions import (
     MissingAuthRequestId,
     MissingDeviceCode,
     MissingRefreshToken,
+    TokenEndpointError,
     UnknownActorTokenType,
     UnknownSubjectTokenType,
     UnknownTokenEndpointError,
@@ -158,7 +159,11 @@ class TokenEndpoint(AuthorizationServerKeys):
             InvalidTokenResponse: when the response is not a standard error.
         """
         raise_endpoint_error(
-            self, response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
+            self,
+            response,
+            family=TokenEndpointError,
+            unknown_error=UnknownTokenEndpointError,
+            invalid_response=InvalidTokenResponse,
         )
 
     def _grant(

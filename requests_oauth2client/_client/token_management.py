@@ -207,7 +207,7 @@ class TokenManagementEndpoints(ClientPart):
 
     def on_revocation_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> bool:
         """Raise the exception matching a revocation error, or return False for a non-standard error."""
-        error = endpoint_error(self, response, unknown_error=RevocationError)
+        error = endpoint_error(self, response, family=RevocationError)
         if error is None:
             return False
         raise error
@@ -294,6 +294,4 @@ class TokenManagementEndpoints(ClientPart):
 
     def on_introspection_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
         """Raise the exception matching an introspection error response."""
-        raise_endpoint_error(
-            self, response, unknown_error=IntrospectionError, invalid_response=UnknownIntrospectionError
-        )
+        raise_endpoint_error(self, response, family=IntrospectionError, invalid_response=UnknownIntrospectionError)

@@ -21,11 +21,12 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 import requests
 
 from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse
+from requests_oauth2client._errors.endpoint_messages import describe_body
 from requests_oauth2client._http.origins import redirect_location, same_origin
 from requests_oauth2client._http.tls import tls_kwargs
 from requests_oauth2client.dpop import DPoPKey
@@ -35,8 +36,10 @@ from requests_oauth2client.exceptions import (
     EndpointError,
     InvalidTokenResponse,
     OAuth2Error,
+    ServerUnavailable,
     UnexpectedRedirect,
     UseDPoPNonce,
+    endpoint_error_class,
 )
 from requests_oauth2client.mtls import client_certificate
 
@@ -80,12 +83,17 @@ def json_body(response: requests.Response) -> Any:
     accepted: `NaN` and `Infinity` are refused, and so is a nesting too deep to decode.
 
     Raises:
-        ValueError: when the body is not UTF-8 JSON.
+        ValueError: when the body is not UTF-8 JSON; its message says what the body is instead (an HTML page, an
+            empty body...), without quoting it.
     """
     try:
         return json.loads(response.content.decode("utf-8-sig"), parse_constant=_refuse_constant)
     except RecursionError as exc:
         raise ValueError("the JSON body is nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError("the body is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is {describe_body(response) or 'not JSON'}") from exc
 
 
 def _refuse_constant(name: str) -> Any:
@@ -102,14 +110,23 @@ def read_json_object(response: requests.Response) -> dict[str, Any] | None:
 
 
 def endpoint_error(
-    client: EndpointClient, response: requests.Response, *, unknown_error: type[EndpointError]
+    client: EndpointClient,
+    response: requests.Response,
+    *,
+    family: type[EndpointError],
+    unknown_error: type[EndpointError] | None = None,
 ) -> EndpointError | None:
     """Return the exception that a standard error response maps to, or None when the body is not a standard error.
+
+    The exception is an instance of the class the `error` code maps to and of the endpoint's `family` alike
+    (`exceptions.endpoint_error_class`): an `invalid_client` of the revocation endpoint is an `InvalidClient` and a
+    `RevocationError`.
 
     Args:
         client: the client that sent the request; its `exception_classes` map `error` codes to exceptions.
         response: the error response.
-        unknown_error: the class for an `error` code that the map does not know.
+        family: the class of the errors of the endpoint (`TokenEndpointError`, `RevocationError`...).
+        unknown_error: the class for an `error` code that the map does not know (`family` by default).
 
     Returns:
         the mapped exception, carrying `error`, `description` and `uri` from the body; None when the body is not a
@@ -121,8 +138,8 @@ def endpoint_error(
         return None
     description = body.get("error_description")
     uri = body.get("error_uri")
-    exception_class = client.exception_classes.get(error, unknown_error)
-    return exception_class(
+    exception_class = client.exception_classes.get(error, unknown_error or family)
+    return endpoint_error_class(exception_class, family)(
         response=response,
         client=client,
         error=error,
@@ -135,7 +152,8 @@ def raise_endpoint_error(
     client: EndpointClient,
     response: requests.Response,
     *,
-    unknown_error: type[EndpointError],
+    family: type[EndpointError],
+    unknown_error: type[EndpointError] | None = None,
     invalid_response: type[OAuth2Error],
 ) -> NoReturn:
     """Raise the exception that an error response maps to.
@@ -143,22 +161,32 @@ def raise_endpoint_error(
     Args:
         client: the client that sent the request; its `exception_classes` map `error` codes to exceptions.
         response: the error response.
-        unknown_error: the class raised for an `error` code that the map does not know.
-        invalid_response: the class raised when the body carries no usable `error` code.
+        family: the class of the errors of the endpoint (see `endpoint_error()`).
+        unknown_error: the class raised for an `error` code that the map does not know (`family` by default).
+        invalid_response: the class raised when the body carries no usable `error` code; for a 5xx status, a
+            subclass of it that is also a `ServerUnavailable`.
 
     Raises:
         EndpointError: the mapped exception, carrying `error`, `description` and `uri` from the body.
         OAuth2Error: `invalid_response` when the body is not a standard error.
     """
-    error = endpoint_error(client, response, unknown_error=unknown_error)
+    error = endpoint_error(client, response, family=family, unknown_error=unknown_error)
     if error is not None:
         raise error
-    reason = (
-        "the response is not a JSON object"
-        if read_json_object(response) is None
-        else "the response has no valid `error` code"
-    )
-    raise invalid_response(response, client, f"{reason} (HTTP status {response.status_code})")
+    if response.status_code >= 500:
+        invalid_response = cast("type[OAuth2Error]", endpoint_error_class(ServerUnavailable, invalid_response))
+    raise invalid_response(response, client, _not_a_standard_error(response))
+
+
+def _not_a_standard_error(response: requests.Response) -> str:
+    """Say what an error answer without a usable `error` code is (never quoting it)."""
+    try:
+        body = json_body(response)
+    except ValueError as exc:
+        return str(exc)
+    if not isinstance(body, dict):
+        return "the body is JSON, but not an object"
+    return "the body has no valid `error` code, it is not a standard error response"
 
 
 def send_to_endpoint(
@@ -295,6 +323,8 @@ def get_json_document(
             **requests_kwargs,
         )
         if not response.is_redirect:
+            if response.status_code >= 500:
+                raise endpoint_error_class(ServerUnavailable, DiscoveryHTTPError)(response, url)
             if response.status_code >= 400:
                 raise DiscoveryHTTPError(response, url)
             return read_json_object(response)

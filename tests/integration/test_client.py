@@ -10,16 +10,23 @@ import pytest
 from jwskate import Jwk
 
 from requests_oauth2client import (
+    BackChannelAuthenticationError,
     BearerToken,
     ClientSecretBasic,
     ClientSecretJwt,
     ClientSecretPost,
+    DeviceAuthorizationError,
+    IntrospectionError,
     InvalidClient,
     InvalidGrant,
     InvalidParam,
     InvalidScope,
     OAuth2Client,
+    OAuth2Error,
     PrivateKeyJwt,
+    PushedAuthorizationRequestError,
+    RevocationError,
+    TokenEndpointError,
 )
 from tests.integration.harness import Harness
 from tests.integration.recording import recording_client
@@ -245,3 +252,79 @@ def test_a_private_key_without_alg_authenticates_with_the_alg_it_implies(as_serv
     assert isinstance(client.auth, PrivateKeyJwt)
     assert client.auth.alg == alg
     assert client.client_credentials(scope=CC_SCOPE).access_token
+
+
+# ------------------------------------------------------------------------------- errors a person can act on
+
+
+def _wrong_secret_client(as_server: Harness) -> OAuth2Client:
+    return OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer, auth=ClientSecretBasic("client-basic", "wrong-secret-0123"), testing=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "family"),
+    [
+        ("token_endpoint", TokenEndpointError),
+        ("revocation_endpoint", RevocationError),
+        ("introspection_endpoint", IntrospectionError),
+        ("device_authorization_endpoint", DeviceAuthorizationError),
+        ("backchannel_authentication_endpoint", BackChannelAuthenticationError),
+        ("pushed_authorization_request_endpoint", PushedAuthorizationRequestError),
+    ],
+)
+def test_an_error_at_each_endpoint_is_of_the_code_and_of_the_endpoint_class(
+    as_server: Harness, endpoint: str, family: type[Exception]
+) -> None:
+    client = _wrong_secret_client(as_server)
+    calls = {
+        "token_endpoint": lambda: client.client_credentials(scope=CC_SCOPE),
+        "revocation_endpoint": lambda: client.revoke_access_token("some-token"),
+        "introspection_endpoint": lambda: client.introspect_token("some-token"),
+        "device_authorization_endpoint": lambda: client.authorize_device(scope="openid"),
+        "backchannel_authentication_endpoint": lambda: client.backchannel_authentication_request(
+            login_hint="demo-user"
+        ),
+        "pushed_authorization_request_endpoint": lambda: client.pushed_authorization_request(
+            client.authorization_request(redirect_uri="https://rp.example/cb")
+        ),
+    }
+    with pytest.raises(InvalidClient) as exc_info:
+        calls[endpoint]()
+    exc = exc_info.value
+    assert isinstance(exc, family)
+    url = as_server.endpoint(endpoint)
+    first, hint = str(exc).split("\n")
+    assert first.startswith(f"The {endpoint.replace('_', ' ')} ({url}) answered HTTP 401, error `invalid_client`")
+    assert hint.startswith("Hint: the client authenticates with `client_secret_basic`")
+    assert "wrong-secret-0123" not in str(exc)
+
+
+def test_a_revoked_refresh_token_says_to_log_in_again(as_server: Harness) -> None:
+    client = basic_client(as_server)
+    user = as_server.demo_user
+    token = client.resource_owner_password(user["username"], user["password"], scope="openid offline_access")
+    assert token.refresh_token is not None
+    client.revoke_refresh_token(token)
+    with pytest.raises(InvalidGrant) as exc_info:
+        client.refresh_token(token)
+    message = str(exc_info.value)
+    assert message.startswith(f"The token endpoint ({client.token_endpoint}) answered HTTP 400, error `invalid_grant`")
+    assert message.endswith("the user must log in again.")
+    assert token.refresh_token not in message and token.access_token not in message
+
+
+def test_a_wrong_endpoint_url_says_to_check_it(as_server: Harness) -> None:
+    client = OAuth2Client(
+        as_server.issuer + "/no-such-token-endpoint",
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        testing=True,
+    )
+    with pytest.raises(OAuth2Error) as exc_info:
+        client.client_credentials(scope=CC_SCOPE)
+    assert exc_info.value.response.status_code == 404
+    assert str(exc_info.value).startswith(
+        f"The token endpoint ({as_server.issuer}/no-such-token-endpoint) answered HTTP 404"
+    )
+    assert str(exc_info.value).endswith("Hint: check the endpoint URL: the server has nothing at this address.")

@@ -401,13 +401,14 @@ def test_client_credentials_output_modes(
         (
             {"status_code": 400, "json": {"error": "invalid_scope", "error_description": "no such\nscope"}},
             1,
-            "ro2c client_credentials: error: InvalidScope: the AS answered 'invalid_scope' from "
-            f"{TOKEN_ENDPOINT}: no such scope\n",
+            f"ro2c client_credentials: error: InvalidScope: The token endpoint ({TOKEN_ENDPOINT}) answered HTTP 400,"
+            " error `invalid_scope`: no such scope\n",
         ),
         (
             {"status_code": 200, "text": "<html>"},
             1,
-            "ro2c client_credentials: error: InvalidTokenResponse: ",
+            f"ro2c client_credentials: error: InvalidTokenResponse: The token endpoint ({TOKEN_ENDPOINT}) answered"
+            " HTTP 200: unusable token response: the body is an HTML page, not JSON Hint: check the endpoint URL",
         ),
         (
             {"exc": requests.ConnectionError("refused")},

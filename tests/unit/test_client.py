@@ -78,6 +78,7 @@ from requests_oauth2client.exceptions import (
     InvalidUserinfoResponse,
     MismatchingIssuer,
     MismatchingUserinfoSubject,
+    TokenEndpointError,
     UnexpectedRedirect,
 )
 from requests_oauth2client.mtls import (
@@ -317,7 +318,7 @@ def test_token_errors(client: OAuth2Client, requests_mock: requests_mock.Mocker,
     with pytest.raises(cls) as exc_info:
         client.client_credentials()
     exc = exc_info.value
-    assert type(exc) is cls
+    assert isinstance(exc, TokenEndpointError)  # whatever the class of the code: it is raised at the token endpoint
     assert (exc.error, exc.description, exc.uri, exc.client) == (error, "d", "u", client)
     assert exc.response.status_code == 400
 
@@ -1289,7 +1290,7 @@ def test_no_as_endpoint_follows_a_redirect(
     assert exc.response.status_code == status
     assert exc.location == EVIL
     assert exc.endpoint == ENDPOINT_NAMES[endpoint]
-    assert EVIL in str(exc) and ENDPOINT_NAMES[endpoint] in str(exc)
+    assert EVIL in str(exc) and f"({endpoint}) answered HTTP" in str(exc)
     assert SECRET not in str(exc) and "the-access-token" not in str(exc)
 
 

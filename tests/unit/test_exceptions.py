@@ -80,9 +80,12 @@ def test_some_errors_are_not_token_endpoint_errors(cls: type) -> None:
 def test_oauth2_error_message_and_request() -> None:
     response = make_response()
     exc = InvalidTokenResponse(response, client=None, description="bad")
-    assert str(exc) == "The remote endpoint returned an error: bad"
+    assert str(exc) == "The endpoint at https://as/token answered HTTP 400: bad"
     assert exc.request is response.request
-    assert str(OAuth2Error(response, None)) == "The remote endpoint returned an error: no description provided"
+    assert (
+        str(OAuth2Error(response, None))
+        == "The endpoint at https://as/token answered HTTP 400: no description provided"
+    )
 
 
 def test_endpoint_error_attributes() -> None:
@@ -171,7 +174,7 @@ def test_origin_errors_are_typed_and_secret_free() -> None:
     response.status_code = 307
     redirect = UnexpectedRedirect(response, None, "token_endpoint", "https://evil/x")
     assert isinstance(redirect, OAuth2Error)
-    assert "token_endpoint" in str(redirect) and "https://evil/x" in str(redirect) and "307" in str(redirect)
+    assert "token endpoint" in str(redirect) and "https://evil/x" in str(redirect) and "307" in str(redirect)
     mix_up = IssuerMixUp("https://a", "https://b", "azr")
     assert isinstance(mix_up, MismatchingIssuer) and isinstance(mix_up, InvalidAuthResponse)
     assert (mix_up.received, mix_up.expected, mix_up.response) == ("https://a", "https://b", "azr")

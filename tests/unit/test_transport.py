@@ -29,8 +29,12 @@ from requests_oauth2client.exceptions import (
     InvalidGrant,
     InvalidTokenResponse,
     OAuth2Error,
+    RevocationError,
+    ServerUnavailable,
+    TokenEndpointError,
     UnexpectedRedirect,
     UnknownTokenEndpointError,
+    endpoint_error_class,
 )
 from requests_oauth2client.mtls import MissingClientCertificate
 from requests_oauth2client.tokens import BearerToken
@@ -40,6 +44,7 @@ URL = "https://as.example.com/token"
 
 class FakeClient:
     exception_classes = ERROR_CLASSES
+    token_endpoint = URL
 
     def __init__(self) -> None:
         self.session = requests.Session()
@@ -83,7 +88,11 @@ def ok(response: requests.Response, *, dpop_key: Any = None) -> Any:
 
 def fail(response: requests.Response, *, dpop_key: Any = None) -> Any:
     raise_endpoint_error(
-        FakeClient(), response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
+        FakeClient(),
+        response,
+        family=TokenEndpointError,
+        unknown_error=UnknownTokenEndpointError,
+        invalid_response=InvalidTokenResponse,
     )
 
 
@@ -105,13 +114,13 @@ def test_error_is_mapped(requests_mock: requests_mock.Mocker) -> None:
     exc = exc_info.value
     assert (exc.error, exc.description, exc.uri) == ("invalid_grant", "d", "u")
     assert exc.response.status_code == 400
-    assert str(exc) == "The remote endpoint returned an error: d"
+    assert str(exc) == f"The token endpoint ({URL}) answered HTTP 400, error `invalid_grant`: d (see u)"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"json": {"error": "whatever"}}, UnknownTokenEndpointError),
+        ({"json": {"error": "whatever"}}, endpoint_error_class(UnknownTokenEndpointError, TokenEndpointError)),
         ({"text": "<html>oops</html>"}, InvalidTokenResponse),
         ({"json": ["error"]}, InvalidTokenResponse),
         ({"json": {"error": 1}}, InvalidTokenResponse),
@@ -134,7 +143,7 @@ def test_description_of_wrong_type_is_ignored(requests_mock: requests_mock.Mocke
 
 def test_revocation_style_returns_instead_of_raising(requests_mock: requests_mock.Mocker) -> None:
     requests_mock.post(URL, status_code=400, text="nope")
-    assert endpoint_error(FakeClient(), requests.post(URL), unknown_error=EndpointError) is None
+    assert endpoint_error(FakeClient(), requests.post(URL), family=RevocationError) is None
 
 
 def test_dpop_nonce_retry(requests_mock: requests_mock.Mocker) -> None:
@@ -283,18 +292,25 @@ def test_any_error_answer_raises_a_typed_error_carrying_it(
     response = make_response(status, content, content_type)
     with pytest.raises(OAuth2Error) as exc_info:
         raise_endpoint_error(
-            FakeClient(), response, unknown_error=UnknownTokenEndpointError, invalid_response=InvalidTokenResponse
+            FakeClient(),
+            response,
+            family=TokenEndpointError,
+            unknown_error=UnknownTokenEndpointError,
+            invalid_response=InvalidTokenResponse,
         )
     exc = exc_info.value
     assert exc.response is response
     if isinstance(exc, EndpointError):
+        assert isinstance(exc, TokenEndpointError)
         assert isinstance(exc.error, str)
         assert exc.error
         assert exc.description is None or isinstance(exc.description, str)
         assert exc.uri is None or isinstance(exc.uri, str)
+    elif status >= 500:
+        assert isinstance(exc, InvalidTokenResponse) and isinstance(exc, ServerUnavailable)
     else:
         assert type(exc) is InvalidTokenResponse
-    str(exc)  # the message can be shown
+    assert str(exc).startswith(f"The token endpoint ({URL}) answered HTTP {status}")
 
 
 @given(st.integers(min_value=100, max_value=599), _bodies, _content_types)
@@ -302,8 +318,8 @@ def test_any_revocation_style_answer_returns_or_raises_an_endpoint_error(
     status: int, content: bytes, content_type: str | None
 ) -> None:
     response = make_response(status, content, content_type)
-    error = endpoint_error(FakeClient(), response, unknown_error=EndpointError)
-    assert error is None or (isinstance(error, EndpointError) and error.response is response)
+    error = endpoint_error(FakeClient(), response, family=RevocationError)
+    assert error is None or (isinstance(error, RevocationError) and error.response is response)
 
 
 # ----------------------------------------------------------------------------------------------------- redirects
@@ -330,7 +346,7 @@ def test_a_post_never_follows_a_redirect(requests_mock: requests_mock.Mocker, st
     assert exc.response.status_code == status
     assert exc.endpoint == "token_endpoint"
     assert exc.location is not None and exc.location.endswith(target.lstrip("/"))
-    assert "token_endpoint" in str(exc) and exc.location in str(exc)
+    assert "The token endpoint" in str(exc) and exc.location in str(exc)
     assert "SECRET" not in str(exc)
 
 
