@@ -22,7 +22,7 @@ from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, Re
 from requests_oauth2client._client.logout import LogoutEndpoints
 from requests_oauth2client._client.token_endpoint import TokenEndpoint
 from requests_oauth2client._client.token_management import TokenManagementEndpoints
-from requests_oauth2client._http.transport import get_json_document
+from requests_oauth2client._http.transport import DEFAULT_TIMEOUT, Timeout, check_timeout, get_json_document
 from requests_oauth2client._jose.jwt_responses import (
     InvalidJwtIntrospectionResponse,
     InvalidJwtResponse,
@@ -156,6 +156,9 @@ class OAuth2Client(
         testing: relax the checks of endpoint URLs (to use `http://` endpoints in tests); a host is still required.
         jwks_refresh_cooldown: how many seconds must pass between two fetches of the AS public keys triggered by
             ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
+        timeout: the timeout of every request to the AS (token and other endpoints, discovery, keys), in seconds or
+            as a `(connect, read)` pair; a call's own timeout (`requests_kwargs`) wins. None: no `timeout` keyword
+            is passed to `requests` (a default set on the session, by a `Session` subclass or an adapter, applies).
         **extra_metadata: any other client metadata, kept in `extra_metadata`.
 
     Example:
@@ -196,6 +199,7 @@ class OAuth2Client(
     token_class: type[BearerToken]
     jwks_refresh_cooldown: float
     tls_client_certificate_bound_access_tokens: bool
+    timeout: Timeout
     _jwks_refresh: RefreshCooldown = field(init=False, factory=RefreshCooldown, eq=False, repr=False)
     _logout_replay_cache: MemoryReplayCache = field(init=False, factory=MemoryReplayCache, eq=False, repr=False)
 
@@ -242,6 +246,7 @@ class OAuth2Client(
         testing: bool = False,
         jwks_refresh_cooldown: float = DEFAULT_JWKS_REFRESH_COOLDOWN,
         tls_client_certificate_bound_access_tokens: bool = False,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         **extra_metadata: Any,
     ) -> None:
         arguments = locals()  # the endpoint URLs are read from it by name: the names are those of `Endpoints`
@@ -317,6 +322,7 @@ class OAuth2Client(
             token_class=token_class,
             jwks_refresh_cooldown=jwks_refresh_cooldown,
             tls_client_certificate_bound_access_tokens=tls_client_certificate_bound_access_tokens,
+            timeout=check_timeout(timeout),
         )
 
     # ----------------------------------------------------------------------------------------------- properties
@@ -419,6 +425,7 @@ class OAuth2Client(
         session: requests.Session | None = None,
         testing: bool = False,
         mtls: bool | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
         **kwargs: Any,
     ) -> OAuth2Client:
         """Build a client from the AS metadata fetched from its discovery endpoint.
@@ -442,6 +449,8 @@ class OAuth2Client(
             testing: relax the checks of URLs (`http://` endpoints in tests).
             mtls: use the `mtls_endpoint_aliases` of the document (RFC 8705 §5); by default, when the client uses
                 a certificate (see `from_discovery_document()`).
+            timeout: the timeout of the requests for the documents, then of every request of the client (see
+                `OAuth2Client`).
             **kwargs: other `OAuth2Client` parameters; they win over the document's values.
 
         Raises:
@@ -464,8 +473,9 @@ class OAuth2Client(
             url = oidc_discovery_document_url(issuer)
         if not testing:
             validate_endpoint_uri(url, path=False)
+        timeout = check_timeout(timeout)
         session = session if session is not None else requests.Session()
-        discovery = get_json_document(session, "discovery document", url)
+        discovery = get_json_document(session, "discovery document", url, timeout=timeout)
         if discovery is None:
             raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", discovery, url)
         jwks_uri = client_settings_from_metadata(discovery, issuer, url=url).get("jwks_uri")
@@ -473,7 +483,7 @@ class OAuth2Client(
         if jwks_uri is not None:
             if not testing:
                 validate_endpoint_uri(jwks_uri)
-            jwks = jwks_from_document(get_json_document(session, Endpoints.JWKS, jwks_uri), jwks_uri)
+            jwks = jwks_from_document(get_json_document(session, Endpoints.JWKS, jwks_uri, timeout=timeout), jwks_uri)
         return cls.from_discovery_document(
             discovery,
             issuer=issuer,
@@ -485,6 +495,7 @@ class OAuth2Client(
             authorization_server_jwks=jwks,
             testing=testing,
             mtls=mtls,
+            timeout=timeout,
             **kwargs,
         )
 

@@ -28,6 +28,7 @@ from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import (
     InvalidPushedAuthorizationResponse,
     PushedAuthorizationRequestError,
+    RequestsOptionAsParameter,
     UnknownTokenEndpointError,
 )
 
@@ -67,7 +68,12 @@ class AuthorizationEndpoints(ClientPart):
         The request carries the client_id, redirect_uri, issuer, the RFC 9207 flag, the PKCE method, and the
         DPoP key thumbprint (`dpop_jkt`) when DPoP is on; state, nonce and PKCE verifier are random by default.
         JARM responses must be signed with `jose.authorization_signed_response_alg`, when set.
+
+        Raises:
+            RequestsOptionAsParameter: when an option of `requests` (`timeout`...) is given as a parameter (to push
+                the request with it, give it to `pushed_authorization_request()` in `requests_kwargs`).
         """
+        RequestsOptionAsParameter.check(kwargs, "an authorization request")
         kwargs.setdefault("authorization_signed_response_alg", self.jose.authorization_signed_response_alg)
         return AuthorizationRequest(
             self._endpoint(Endpoints.AUTHORIZATION),

@@ -26,6 +26,7 @@ from requests_oauth2client.exceptions import (
     InvalidBackChannelAuthenticationResponse,
     InvalidDeviceAuthorizationResponse,
     InvalidScopeParam,
+    RequestsOptionAsParameter,
 )
 from requests_oauth2client.utils import join_space_separated
 
@@ -65,6 +66,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
         Raises:
             InvalidBackchannelAuthenticationRequestHintParam: without exactly one hint.
         """
+        RequestsOptionAsParameter.check(ciba_kwargs, "the backchannel authentication request")
         hints = [hint for hint in (login_hint, login_hint_token, id_token_hint) if hint is not None]
         if len(hints) != 1:
             raise InvalidBackchannelAuthenticationRequestHintParam(
@@ -129,6 +131,7 @@ class DeviceAndBackchannelEndpoints(ClientPart):
             requests_kwargs: keyword arguments for `requests`.
             **data: the parameters for the device authorization endpoint (`scope`, ...).
         """
+        RequestsOptionAsParameter.check(data, "the device authorization request")
         if "scope" in data:
             data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)  # an empty scope is left out
         return send_to_endpoint(

@@ -94,7 +94,7 @@ class AuthorizationServerKeys(ClientPart):
         """
         url = self._endpoint(Endpoints.JWKS)
         fetched = jwks_from_document(
-            get_json_document(self.session, Endpoints.JWKS, url, **(requests_kwargs or {})), url
+            get_json_document(self.session, Endpoints.JWKS, url, timeout=self.timeout, **(requests_kwargs or {})), url
         )
         keys = self.authorization_server_jwks
         # One assignment swaps the whole content: a validation running in another thread reads either the old

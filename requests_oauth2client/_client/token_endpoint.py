@@ -8,13 +8,14 @@ ID Token it may carry (`id_token`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import requests
 from jwskate import Jwk, Jwt, SignedJwt
 
 from requests_oauth2client._client.keys import AuthorizationServerKeys
-from requests_oauth2client._http.transport import json_body, raise_endpoint_error, send_to_endpoint
+from requests_oauth2client._http.transport import Timeout, json_body, raise_endpoint_error, send_to_endpoint
 from requests_oauth2client._protocol.expires_in import expires_at_after
 from requests_oauth2client._protocol.pending import BackChannelAuthenticationResponse, DeviceAuthorizationResponse
 from requests_oauth2client._protocol.token_response import check_token_response
@@ -28,6 +29,7 @@ from requests_oauth2client.exceptions import (
     MissingAuthRequestId,
     MissingDeviceCode,
     MissingRefreshToken,
+    RequestsOptionAsParameter,
     TokenEndpointError,
     UnknownActorTokenType,
     UnknownSubjectTokenType,
@@ -73,7 +75,7 @@ class TokenEndpoint(AuthorizationServerKeys):
         self,
         data: dict[str, Any],
         *,
-        timeout: int = 10,
+        timeout: Timeout | EllipsisType = ...,
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
         validate: bool = True,
@@ -92,7 +94,8 @@ class TokenEndpoint(AuthorizationServerKeys):
 
         Args:
             data: the form parameters (None values are left out).
-            timeout: the request timeout, in seconds.
+            timeout: the request timeout, in seconds (or `(connect, read)`); by default, the client's `timeout`;
+                None: no `timeout` keyword for `requests` (a default set by the session applies).
             dpop: whether to ask for a DPoP-bound token (None: the client default, `dpop_bound_access_tokens`).
             dpop_key: the DPoP key to use (implies `dpop=True`).
             validate: validate the ID Token of the answer, if it carries one.
@@ -107,6 +110,8 @@ class TokenEndpoint(AuthorizationServerKeys):
             InvalidIdToken: (a subclass of it) when the answer carries an ID Token that does not pass validation,
                 or that the client cannot validate (`UnverifiableIdToken`). `exc.token_resp` is the token.
         """
+        if timeout is not ...:  # the call's timeout wins over the client's
+            requests_kwargs["timeout"] = timeout
         token = send_to_endpoint(
             self,
             Endpoints.TOKEN,
@@ -115,7 +120,6 @@ class TokenEndpoint(AuthorizationServerKeys):
             on_success=self.parse_token_response,
             on_failure=self.on_token_error,
             dpop_key=self._dpop_key_for(dpop, dpop_key),
-            timeout=timeout,
             **requests_kwargs,
         )
         if validate and token.id_token is not None:
@@ -176,6 +180,7 @@ class TokenEndpoint(AuthorizationServerKeys):
         requests_kwargs: Mapping[str, Any] | None = None,
         validate: bool = True,
     ) -> BearerToken:
+        RequestsOptionAsParameter.check(params, "the token request")
         data = {"grant_type": grant_type, **params}
         if "scope" in data:  # every grant: a list is space-joined, an empty scope is left out (RFC 6749 §3.3)
             data["scope"] = join_space_separated(data["scope"], InvalidScopeParam)

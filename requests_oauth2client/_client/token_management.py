@@ -38,6 +38,7 @@ from requests_oauth2client.exceptions import (
     InvalidUserinfoResponse,
     MismatchingUserinfoSubject,
     MissingRefreshToken,
+    RequestsOptionAsParameter,
     RevocationError,
     UnknownIntrospectionError,
     UnknownTokenType,
@@ -169,6 +170,7 @@ class TokenManagementEndpoints(ClientPart):
             RevocationError: (or a subclass) when the AS answers with a standard error.
             MissingEndpointUri: when this client has no revocation endpoint.
         """
+        RequestsOptionAsParameter.check(revoke_kwargs, "the revocation request")
         endpoint = self._endpoint(Endpoints.REVOCATION)
         if token_type_hint == "refresh_token" and isinstance(token, BearerToken):
             if not isinstance(token.refresh_token, str):
@@ -234,6 +236,7 @@ class TokenManagementEndpoints(ClientPart):
             IntrospectionError: when the AS answers with a standard error.
             UnknownIntrospectionError: when it answers with a non-standard error.
         """
+        RequestsOptionAsParameter.check(introspect_kwargs, "the introspection request")
         endpoint = self._endpoint(Endpoints.INTROSPECTION)
         if isinstance(token, BearerToken):
             if token_type_hint is None or token_type_hint == "access_token":

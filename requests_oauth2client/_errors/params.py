@@ -6,6 +6,9 @@ Private module: every name is re-exported by [requests_oauth2client.exceptions][
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import ClassVar
+
 from requests_oauth2client._errors.discovery import InvalidDiscoveryDocument
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "MissingIdTokenEncryptedResponseAlgParam",
     "MissingIssuerParam",
     "MissingRefreshToken",
+    "RequestsOptionAsParameter",
     "UnknownActorTokenType",
     "UnknownSubjectTokenType",
     "UnknownTokenType",
@@ -190,3 +194,47 @@ class UnsupportedTokenTypeError(ValueError):
     def __init__(self, token_type: object) -> None:
         super().__init__(f"Unsupported token_type: {token_type}")
         self.token_type = token_type
+
+
+class RequestsOptionAsParameter(TypeError):
+    """An option of `requests` (`timeout`, `verify`...) was given as a parameter of a request to the AS.
+
+    Such keyword arguments of a grant (or of a revocation, an introspection, a device authorization, a CIBA or an
+    authorization request) are sent as parameters to the AS, where they mean nothing, while the option the caller
+    meant is not applied: a `TypeError`, as for an unexpected keyword argument.
+
+    Attributes:
+        name: the name of the option.
+        request: what the option was given to (`"the token request"`...).
+    """
+
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "timeout": "pass `requests_kwargs={'timeout': ...}` to this call, or set `OAuth2Client(timeout=...)` for"
+        " every call of the client",
+        "verify": "pass `requests_kwargs={'verify': ...}` to this call, or set `verify` on the client's session",
+        "proxies": "pass `requests_kwargs={'proxies': ...}` to this call, or set `proxies` on the client's session",
+        "cert": "pass `requests_kwargs={'cert': ...}` to this call, or set `cert` on the client's session",
+        "headers": "pass `requests_kwargs={'headers': {...}}` to this call, or set `headers` on the client's session",
+        "stream": "pass `requests_kwargs={'stream': ...}` to this call",
+        "allow_redirects": "requests to the authorization server never follow redirects: give the endpoint's final"
+        " URL to the client",
+        "auth": "the client authentication is a setting of the client (`OAuth2Client(auth=...)`); to call an API"
+        " with a token, give the token (or an auth handler) as `auth=` to `requests` or `ApiClient`",
+    }
+    """The options of `requests` that are refused as parameters, and where each goes instead."""
+
+    def __init__(self, name: str, request: str) -> None:
+        super().__init__(f"`{name}` is an option of `requests`, not a parameter of {request}: {self.OPTIONS[name]}.")
+        self.name = name
+        self.request = request
+
+    @classmethod
+    def check(cls, parameters: Iterable[str], request: str) -> None:
+        """Refuse the options of `requests` among the names of `parameters` (of the request named `request`).
+
+        Raises:
+            RequestsOptionAsParameter: for the first such name.
+        """
+        for name in parameters:
+            if name in cls.OPTIONS:
+                raise cls(name, request)

@@ -34,6 +34,7 @@ from requests_oauth2client.exceptions import (
     DiscoveryHTTPError,
     DiscoveryRedirectError,
     EndpointError,
+    InvalidParam,
     InvalidTokenResponse,
     OAuth2Error,
     ServerUnavailable,
@@ -52,6 +53,12 @@ MAX_DPOP_NONCE_ATTEMPTS = 3
 
 MAX_DOCUMENT_REDIRECTS = 5
 """How many redirects (within the document's origin) a GET of a public AS document follows at most."""
+
+DEFAULT_TIMEOUT = 10.0
+"""The timeout of each request to the AS, in seconds, unless the client or the call sets another."""
+
+Timeout = float | tuple[float, float] | None
+"""A timeout as `requests` takes it (seconds, or `(connect, read)`), or None for no `timeout` keyword at all."""
 
 
 class EndpointClient(Protocol):
@@ -73,6 +80,11 @@ class EndpointClient(Protocol):
     @property
     def exception_classes(self) -> Mapping[str, type[EndpointError]]:
         """The map of `error` codes to exception classes."""
+        ...  # pragma: no cover
+
+    @property
+    def timeout(self) -> Timeout:
+        """The timeout of each request, unless a call gives its own (None: no `timeout` keyword for `requests`)."""
         ...  # pragma: no cover
 
 
@@ -201,7 +213,6 @@ def send_to_endpoint(
     json: Any = None,
     auth: requests.auth.AuthBase | bool | None = True,
     dpop_key: DPoPKey | None = None,
-    timeout: float | None = 10,
     **requests_kwargs: Any,
 ) -> T:
     """Send a request to an Authorization Server endpoint and hand its response to a handler.
@@ -217,9 +228,8 @@ def send_to_endpoint(
         json: a JSON body, sent as it is (in place of a form: dynamic client registration, RFC 7591).
         auth: True for the client authentication, False or None for none, or a specific auth handler.
         dpop_key: a DPoP key whose proof goes in a `DPoP` header.
-        timeout: the request timeout, in seconds.
         **requests_kwargs: other keyword arguments for `requests.Session.request` (`allow_redirects` is ignored:
-            redirects are never followed; `cert` and `verify` win over the client's).
+            redirects are never followed; `cert`, `verify` and `timeout` win over the client's, see `with_timeout()`).
 
     Returns:
         whatever the handler returns.
@@ -243,6 +253,7 @@ def send_to_endpoint(
     requests_kwargs.pop("allow_redirects", None)
     if "cert" not in requests_kwargs:
         requests_kwargs["cert"] = client_certificate(client.auth, client.session)
+    with_timeout(requests_kwargs, client.timeout)
     for attempt in range(1, MAX_DPOP_NONCE_ATTEMPTS + 1):
         if dpop_key is not None:
             headers["DPoP"] = dpop_key.compact_proof(method, url, nonce=dpop_key.as_nonce_for(url))
@@ -255,7 +266,6 @@ def send_to_endpoint(
             json=json,
             auth=request_auth,
             headers=headers,
-            timeout=timeout,
             allow_redirects=False,
             **requests_kwargs,
         )
@@ -292,13 +302,46 @@ def _send(session: requests.Session, method: str, endpoint: str, url: str, **kwa
     return response
 
 
+def check_timeout(timeout: object) -> Timeout:
+    """Check a timeout given to the client: seconds (above 0), a `(connect, read)` pair of them, or None.
+
+    Raises:
+        InvalidParam: for anything else.
+    """
+    parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    for part in parts:
+        if part is None:  # no timeout (as `requests` reads it, in a pair), or no `timeout` keyword at all
+            continue
+        if isinstance(part, bool) or not isinstance(part, (int, float)) or not part > 0:  # `not >` refuses NaN
+            raise InvalidParam(
+                f"`timeout` must be a number of seconds above 0, a `(connect, read)` pair, or None: {timeout!r}"
+            )
+    return cast("Timeout", timeout)
+
+
+def with_timeout(requests_kwargs: dict[str, Any], timeout: Timeout) -> dict[str, Any]:
+    """Set the `timeout` keyword of a request: the one of the call (in `requests_kwargs`) wins over `timeout`.
+
+    A timeout of None means no `timeout` keyword at all, so that a default the session applies (a `Session`
+    subclass or an adapter that sets one) is not overridden.
+
+    Returns:
+        `requests_kwargs`, changed in place.
+    """
+    timeout = requests_kwargs.pop("timeout", timeout)
+    if timeout is not None:
+        requests_kwargs["timeout"] = timeout
+    return requests_kwargs
+
+
 def get_json_document(
-    session: requests.Session, endpoint: str, url: str, *, timeout: float | None = 10, **requests_kwargs: Any
+    session: requests.Session, endpoint: str, url: str, *, timeout: Timeout, **requests_kwargs: Any
 ) -> dict[str, Any] | None:
     """GET a public JSON document of the AS (metadata, keys), without client authentication.
 
     Redirects are followed within the origin of `url` only, at most `MAX_DOCUMENT_REDIRECTS` times: another
-    origin must not be able to substitute its own metadata or keys.
+    origin must not be able to substitute its own metadata or keys. A `timeout` in `requests_kwargs` wins over
+    `timeout` (see `with_timeout()`).
 
     Returns:
         the decoded JSON object, or None when the body is not a JSON object.
@@ -310,6 +353,7 @@ def get_json_document(
     headers = dict(requests_kwargs.pop("headers", None) or {})
     headers.setdefault("Accept", "application/json")
     requests_kwargs.pop("allow_redirects", None)
+    with_timeout(requests_kwargs, timeout)
     current = url
     for _ in range(MAX_DOCUMENT_REDIRECTS + 1):
         response = _send(
@@ -318,7 +362,6 @@ def get_json_document(
             endpoint,
             current,
             headers=headers,
-            timeout=timeout,
             allow_redirects=False,
             **requests_kwargs,
         )

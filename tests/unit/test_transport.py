@@ -45,6 +45,7 @@ URL = "https://as.example.com/token"
 class FakeClient:
     exception_classes = ERROR_CLASSES
     token_endpoint = URL
+    timeout = 10.0
 
     def __init__(self) -> None:
         self.session = requests.Session()
@@ -384,7 +385,9 @@ def test_a_document_follows_a_redirect_within_its_origin(requests_mock: requests
     requests_mock.get(DOC, status_code=301, headers={"Location": "/v2/openid-configuration"})
     requests_mock.get("https://as.example.com/v2/openid-configuration", status_code=302, headers={"Location": "/v3"})
     requests_mock.get("https://as.example.com/v3", json={"issuer": "https://as.example.com"})
-    assert get_json_document(requests.Session(), "discovery document", DOC) == {"issuer": "https://as.example.com"}
+    assert get_json_document(requests.Session(), "discovery document", DOC, timeout=10) == {
+        "issuer": "https://as.example.com"
+    }
     assert requests_mock.call_count == 3
 
 
@@ -404,7 +407,7 @@ def test_a_document_never_follows_a_redirect_to_another_origin(
     elsewhere = requests_mock.get(ANY, json={"issuer": "https://evil.example.net"})
     as_doc = requests_mock.get(DOC, status_code=302, headers={"Location": target})
     with pytest.raises(DiscoveryRedirectError) as exc_info:
-        get_json_document(requests.Session(), "discovery document", DOC)
+        get_json_document(requests.Session(), "discovery document", DOC, timeout=10)
     assert as_doc.call_count == 1
     assert not elsewhere.called
     exc = exc_info.value
@@ -417,7 +420,7 @@ def test_a_document_never_follows_a_redirect_to_another_origin(
 def test_document_redirects_are_bounded(requests_mock: requests_mock.Mocker) -> None:
     requests_mock.get(DOC, status_code=302, headers={"Location": DOC})
     with pytest.raises(DiscoveryRedirectError, match="more than"):
-        get_json_document(requests.Session(), "discovery document", DOC)
+        get_json_document(requests.Session(), "discovery document", DOC, timeout=10)
     assert requests_mock.call_count == MAX_DOCUMENT_REDIRECTS + 1
 
 
@@ -425,7 +428,7 @@ def test_document_redirects_are_bounded(requests_mock: requests_mock.Mocker) -> 
 def test_a_document_answered_with_an_error_status(requests_mock: requests_mock.Mocker, status: int) -> None:
     requests_mock.get(DOC, status_code=status, text="nope")
     with pytest.raises(requests.HTTPError) as exc_info:
-        get_json_document(requests.Session(), "discovery document", DOC)
+        get_json_document(requests.Session(), "discovery document", DOC, timeout=10)
     exc = exc_info.value
     assert isinstance(exc, DiscoveryHTTPError)
     assert isinstance(exc, FailedDiscoveryError)
