@@ -56,13 +56,28 @@ class InvalidEndpointUri(InvalidParam):
     """
 
     def __init__(self, endpoint: str, uri: str, exc: Exception) -> None:
-        super().__init__(f"Invalid endpoint uri '{uri}' for '{endpoint}': {exc}")
+        super().__init__(f"Invalid endpoint uri '{uri}' for '{endpoint}': {exc}{_plain_http_hint(exc)}")
         self.endpoint = endpoint
         self.uri = uri
 
 
 class InvalidIssuer(InvalidEndpointUri):
-    """The issuer identifier is not valid."""
+    """The issuer identifier is not valid (RFC 8414 §2: an https URL without query nor fragment)."""
+
+    def __init__(self, endpoint: str, uri: str, exc: Exception) -> None:
+        InvalidParam.__init__(
+            self,
+            f"Invalid issuer '{uri}' (the issuer identifier of the authorization server): {exc}{_plain_http_hint(exc)}",
+        )
+        self.endpoint = endpoint
+        self.uri = uri
+
+
+def _plain_http_hint(exc: Exception) -> str:
+    """The hint for a URL refused because it does not use https (`exc` is a `utils.InvalidUri`)."""
+    if getattr(exc, "https", False):
+        return ". `testing=True` allows plain http, for a local server in tests"
+    return ""
 
 
 class InvalidScopeParam(InvalidParam):

@@ -208,6 +208,27 @@ def test_endpoint_validation() -> None:
     assert OAuth2Client(TOKEN, ("c", "s"), redirect_uri="http://localhost/cb").redirect_uri == "http://localhost/cb"
 
 
+def test_a_plain_http_issuer_is_refused_saying_it_is_the_issuer_and_what_allows_it(
+    requests_mock: requests_mock.Mocker,
+) -> None:
+    with pytest.raises(InvalidIssuer) as exc_info:
+        OAuth2Client(TOKEN, ("c", "s"), issuer="http://localhost:8080")
+    message = str(exc_info.value)
+    assert message.startswith("Invalid issuer 'http://localhost:8080' (the issuer identifier of")
+    assert "must use https" in message and "`testing=True` allows plain http" in message
+    assert isinstance(exc_info.value, InvalidEndpointUri) and exc_info.value.endpoint == "issuer"
+    with pytest.raises(InvalidIssuer) as discovery_exc_info:
+        OAuth2Client.from_discovery_endpoint(issuer="http://localhost:8080", client_id="c")
+    assert str(discovery_exc_info.value) == message
+    assert not requests_mock.called
+    with pytest.raises(InvalidEndpointUri, match="`testing=True` allows plain http") as endpoint_exc_info:
+        OAuth2Client("http://localhost:8080/token", ("c", "s"))
+    assert str(endpoint_exc_info.value).startswith("Invalid endpoint uri 'http://localhost:8080/token' for")
+    with pytest.raises(InvalidIssuer) as fragment_exc_info:  # not an https problem: no such hint
+        OAuth2Client(TOKEN, ("c", "s"), issuer="https://as#x")
+    assert "testing" not in str(fragment_exc_info.value)
+
+
 def test_the_one_list_of_endpoints_gives_fields_parameters_checks_and_discovery() -> None:
     """`Endpoints` is the one list: each is a field, a keyword of the constructor, checked, and read from metadata."""
     import inspect

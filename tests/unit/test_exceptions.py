@@ -114,7 +114,11 @@ def test_param_errors() -> None:
     )
     assert isinstance(exc, InvalidEndpointUri)
     assert isinstance(exc, InvalidParam)
-    assert str(exc) == "Invalid endpoint uri 'http://x' for 'issuer': Invalid URI: must use https"
+    assert str(exc) == (
+        "Invalid issuer 'http://x' (the issuer identifier of the authorization server): Invalid URI: must use https."
+        " `testing=True` allows plain http, for a local server in tests"
+    )
+    assert (exc.endpoint, exc.uri) == ("issuer", "http://x")
     sub = UnknownSubjectTokenType("tok", None)
     assert isinstance(sub, UnknownTokenType)
     assert isinstance(sub, TypeError)
