@@ -22,18 +22,33 @@ from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, Re
 from requests_oauth2client._client.logout import LogoutEndpoints
 from requests_oauth2client._client.token_endpoint import TokenEndpoint
 from requests_oauth2client._client.token_management import TokenManagementEndpoints
-from requests_oauth2client._http.transport import DEFAULT_TIMEOUT, Timeout, check_timeout, get_json_document
+from requests_oauth2client._http.transport import (
+    DEFAULT_TIMEOUT,
+    Timeout,
+    check_timeout,
+    get_json_document,
+    get_metadata_document,
+)
 from requests_oauth2client._jose.jwt_responses import (
     InvalidJwtIntrospectionResponse,
     InvalidJwtResponse,
     InvalidJwtUserinfoResponse,
 )
 from requests_oauth2client._jose.settings import JoseSettings, jose_settings
-from requests_oauth2client._protocol.metadata import client_settings_from_metadata, jwks_from_document
+from requests_oauth2client._protocol.metadata import (
+    client_secret_method,
+    client_settings_from_metadata,
+    jwks_from_document,
+)
 from requests_oauth2client.authorization_request import (
     CodeChallengeMethods,
 )
-from requests_oauth2client.client_authentication import ClientSecretPost, PrivateKeyJwt, client_auth_factory
+from requests_oauth2client.client_authentication import (
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+    client_auth_factory,
+)
 from requests_oauth2client.discovery import oidc_discovery_document_url
 from requests_oauth2client.dpop import DPoPKey, InvalidDPoPAlg
 from requests_oauth2client.enums import Endpoints, GrantTypes
@@ -438,6 +453,11 @@ class OAuth2Client(
         checked before the AS public keys are fetched from its `jwks_uri`. Redirects are followed within the
         origin of each document only.
 
+        A server that publishes RFC 8414 metadata only answers 404 at `/.well-known/openid-configuration`: then,
+        for an issuer without path, `/.well-known/oauth-authorization-server` is fetched instead; for an issuer
+        with a path, the RFC 8414 URL is elsewhere (`https://host/.well-known/oauth-authorization-server/path`,
+        RFC 8414 §3.1) and the error says to pass it as `url`.
+
         Args:
             url: the URL of the metadata document.
             issuer: the expected issuer (the OpenID Connect discovery URL is derived from it without `url`).
@@ -475,7 +495,7 @@ class OAuth2Client(
             validate_endpoint_uri(url, path=False)
         timeout = check_timeout(timeout)
         session = session if session is not None else requests.Session()
-        discovery = get_json_document(session, "discovery document", url, timeout=timeout)
+        discovery, url = get_metadata_document(session, url, timeout=timeout)
         if discovery is None:
             raise InvalidDiscoveryDocument("The discovery document is not a JSON object.", discovery, url)
         jwks_uri = client_settings_from_metadata(discovery, issuer, url=url).get("jwks_uri")
@@ -518,7 +538,10 @@ class OAuth2Client(
         """Build a client from an AS metadata document.
 
         Every endpoint the document names is used (including device authorization, CIBA, PAR and end session), as
-        well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win.
+        well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. With a
+        `client_id` and a `client_secret` (and no `auth`), the secret is sent with `client_secret_basic` when the AS
+        lists its `token_endpoint_auth_methods_supported` without `client_secret_post`; else with
+        `client_secret_post`, as `OAuth2Client` does.
 
         Args:
             discovery: the decoded metadata document.
@@ -551,6 +574,9 @@ class OAuth2Client(
         if mtls is None:
             mtls = uses_mtls_endpoint_aliases(auth, kwargs)
         settings = client_settings_from_metadata(discovery, issuer, mtls=mtls)
+        secret_only = auth is None and private_key is None and kwargs.get("private_jwk") is None
+        if secret_only and client_id and client_secret and client_secret_method(discovery) == "client_secret_basic":
+            auth, client_id, client_secret = ClientSecretBasic(client_id, client_secret), None, None
         settings.update(kwargs)
         token_endpoint = settings.pop("token_endpoint")
         return cls(

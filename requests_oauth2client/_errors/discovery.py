@@ -52,12 +52,18 @@ class DiscoveryHTTPError(FailedDiscoveryError, requests.HTTPError):
     """A metadata document or a JSON Web Key Set was answered with an HTTP error status.
 
     It is also a `requests.HTTPError`, with the `response`.
+
+    Args:
+        response: the answer.
+        url: the URL of the document.
+        hint: what to do about it, added to the message.
     """
 
-    def __init__(self, response: requests.Response, url: str) -> None:
-        super().__init__(
-            f"The document at '{url}' could not be fetched: HTTP status {response.status_code}.", None, url
-        )
+    def __init__(self, response: requests.Response, url: str, hint: str | None = None) -> None:
+        message = f"The document at '{url}' could not be fetched: HTTP status {response.status_code}."
+        if hint is None and response.status_code >= 500:
+            hint = "The server failed or is unavailable: retrying later may succeed."
+        super().__init__(f"{message} {hint}" if hint else message, None, url)
         self.response = response
         self.request = response.request
 

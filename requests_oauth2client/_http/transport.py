@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, Protocol, TypeVar, cast
+from urllib.parse import urlsplit
 
 import requests
 
@@ -29,6 +30,7 @@ from requests_oauth2client._errors.dpop import InvalidUseDPoPNonceResponse
 from requests_oauth2client._errors.endpoint_messages import describe_body
 from requests_oauth2client._http.origins import redirect_location, same_origin
 from requests_oauth2client._http.tls import tls_kwargs
+from requests_oauth2client._protocol.metadata import oauth_authorization_server_url
 from requests_oauth2client.dpop import DPoPKey
 from requests_oauth2client.exceptions import (
     DiscoveryHTTPError,
@@ -383,6 +385,42 @@ def get_json_document(
     raise DiscoveryRedirectError(
         f"The {endpoint} at '{url}' redirects more than {MAX_DOCUMENT_REDIRECTS} times.", response, url, current
     )
+
+
+def get_metadata_document(
+    session: requests.Session, url: str, *, timeout: Timeout
+) -> tuple[dict[str, Any] | None, str]:
+    """GET the metadata document of an AS, or its RFC 8414 one when the OpenID Connect one is not found.
+
+    A server that publishes RFC 8414 metadata only answers 404 at `/.well-known/openid-configuration`: for an
+    issuer without path, `/.well-known/oauth-authorization-server` is fetched instead. For an issuer with a path,
+    the RFC 8414 URL is not at the same place (`https://host/.well-known/oauth-authorization-server/path`, RFC 8414
+    §3.1): the error says to use it.
+
+    Returns:
+        the document (None when it is not a JSON object), and the URL it was fetched from.
+
+    Raises:
+        DiscoveryHTTPError: (see `get_json_document()`) when the document is not found, or cannot be fetched.
+    """
+    try:
+        return get_json_document(session, "discovery document", url, timeout=timeout), url
+    except DiscoveryHTTPError as exc:
+        rfc8414_url = oauth_authorization_server_url(url) if exc.response.status_code == 404 else None
+        if rfc8414_url is None:
+            raise
+        if urlsplit(rfc8414_url).path != "/.well-known/oauth-authorization-server":  # an issuer path: not the same
+            raise DiscoveryHTTPError(
+                exc.response,
+                url,
+                hint=f"If the server publishes RFC 8414 metadata only, pass `url='{rfc8414_url}'` (RFC 8414 §3.1).",
+            ) from exc
+        try:
+            return get_json_document(session, "discovery document", rfc8414_url, timeout=timeout), rfc8414_url
+        except DiscoveryHTTPError as rfc8414_exc:
+            raise DiscoveryHTTPError(
+                rfc8414_exc.response, rfc8414_url, hint=f"('{url}' answered HTTP 404 before.)"
+            ) from rfc8414_exc
 
 
 def _handle_use_dpop_nonce(

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from jwskate import Jwk, JwkSet
 
 from requests_oauth2client._http.origins import origin_of
+from requests_oauth2client.discovery import oauth2_discovery_document_url
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.exceptions import InvalidDiscoveryDocument, MismatchingDiscoveryIssuer
 
@@ -78,6 +79,18 @@ def client_settings_from_metadata(
     return settings
 
 
+def client_secret_method(discovery: Mapping[str, Any]) -> str:
+    """The method a client sends its secret with, for an AS whose metadata is `discovery`.
+
+    `client_secret_basic` when the AS lists its `token_endpoint_auth_methods_supported` without
+    `client_secret_post`; else `client_secret_post`, the default of `OAuth2Client` (so, also without that list).
+    """
+    methods = discovery.get("token_endpoint_auth_methods_supported")
+    if isinstance(methods, list) and "client_secret_post" not in methods:
+        return "client_secret_basic"
+    return "client_secret_post"
+
+
 def issuer_from_well_known_url(url: str) -> str | None:
     """Return the issuer that a well-known metadata URL belongs to, or None when the URL is not one.
 
@@ -109,6 +122,25 @@ def issuer_from_well_known_url(url: str) -> str | None:
             continue
         return urlunsplit((parts.scheme, parts.netloc, issuer_path, "", ""))
     return None
+
+
+def oauth_authorization_server_url(url: str) -> str | None:
+    """The RFC 8414 metadata URL of the issuer whose OpenID Connect discovery URL is `url`; None for another URL.
+
+    RFC 8414 §3.1 inserts `/.well-known/oauth-authorization-server` between the host and the issuer path, where
+    OpenID Connect Discovery §4 appends `/.well-known/openid-configuration` to the issuer: the two URLs are at the
+    same place only for an issuer without path.
+
+    Example:
+        >>> oauth_authorization_server_url("https://as.example.com/tenant/.well-known/openid-configuration")
+        'https://as.example.com/.well-known/oauth-authorization-server/tenant'
+    """
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    issuer = issuer_from_well_known_url(url) if path.endswith("/.well-known/openid-configuration") else None
+    return oauth2_discovery_document_url(issuer) if issuer is not None else None
 
 
 def jwks_from_document(document: object, url: str | None = None) -> JwkSet:

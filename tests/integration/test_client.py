@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
 import pytest
+import requests
 from jwskate import Jwk
 
 from requests_oauth2client import (
@@ -328,3 +330,62 @@ def test_a_wrong_endpoint_url_says_to_check_it(as_server: Harness) -> None:
         f"The token endpoint ({as_server.issuer}/no-such-token-endpoint) answered HTTP 404"
     )
     assert str(exc_info.value).endswith("Hint: check the endpoint URL: the server has nothing at this address.")
+
+
+class _OpenIdConfigurationNotFound(requests.Session):
+    """A session to which the server's `/.well-known/openid-configuration` answers 404, as on an RFC 8414-only AS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.urls.append(str(url))
+        if str(url).endswith("/.well-known/openid-configuration"):
+            response = requests.Response()
+            response.status_code = 404
+            response.url = str(url)
+            response._content = b"Not Found"
+            return response
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_an_rfc8414_only_server_is_discovered(as_server: Harness) -> None:
+    session = _OpenIdConfigurationNotFound()
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        session=session,
+        testing=True,
+    )
+    assert session.urls[:2] == [
+        f"{as_server.issuer}/.well-known/openid-configuration",
+        f"{as_server.issuer}/.well-known/oauth-authorization-server",
+    ]
+    assert client.issuer == as_server.issuer
+    assert client.token_endpoint == as_server.discovery()["token_endpoint"]
+    assert client.client_credentials(scope=CC_SCOPE).access_token
+
+
+def test_the_client_timeout_reaches_the_server_calls(as_server: Harness) -> None:
+    session = _RecordingSession()
+    client = OAuth2Client.from_discovery_endpoint(
+        issuer=as_server.issuer,
+        auth=ClientSecretBasic("client-basic", as_server.client_secret("client-basic")),
+        session=session,
+        testing=True,
+        timeout=7,
+    )
+    client.client_credentials(scope=CC_SCOPE)
+    client.client_credentials(scope=CC_SCOPE, requests_kwargs={"timeout": 3})
+    assert session.timeouts == [7, 7, 7, 3]  # discovery, keys, then the two token requests
+
+
+class _RecordingSession(requests.Session):
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[object] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.timeouts.append(kwargs.get("timeout"))
+        return super().request(method, url, *args, **kwargs)

@@ -1352,11 +1352,13 @@ def test_jwks_follows_a_redirect_only_within_its_origin(
 def test_discovery_and_jwks_http_errors_are_typed(requests_mock: requests_mock.Mocker, status: int) -> None:
     url = f"{AS}/.well-known/openid-configuration"
     requests_mock.get(url, status_code=status, text="nope")
+    rfc8414_url = f"{AS}/.well-known/oauth-authorization-server"  # tried after a 404 (an RFC 8414-only server)
+    requests_mock.get(rfc8414_url, status_code=status, text="nope")
     with pytest.raises(FailedDiscoveryError) as exc_info:
         OAuth2Client.from_discovery_endpoint(issuer=AS, client_id="c")
     assert isinstance(exc_info.value, requests.HTTPError)
     assert exc_info.value.response is not None and exc_info.value.response.status_code == status
-    assert exc_info.value.url == url
+    assert exc_info.value.url == (rfc8414_url if status == 404 else url)
 
     requests_mock.get(url, json=DISCOVERY)
     requests_mock.get(JWKS, status_code=status)
