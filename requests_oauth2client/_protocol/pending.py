@@ -125,6 +125,8 @@ class PendingAuthorization:
     """What the answer is called in error messages."""
     REQUIRED: ClassVar[tuple[str, ...]]
     """The members the answer must have (`expires_in` aside, which `from_json()` always requires)."""
+    ALIASES: ClassVar[dict[str, str]] = {}
+    """Non-standard names that servers use for a member (standard name: alias), read when the member is absent."""
 
     expires_at: datetime | None
     other: dict[str, Any]
@@ -145,10 +147,13 @@ class PendingAuthorization:
         """
         if not isinstance(obj, dict):
             raise TypeError(f"A {cls.ANSWER} must be a JSON object, got {type(obj).__name__}.")
-        for name in cls.REQUIRED:
-            if name not in obj:
-                raise ValueError(f"The {cls.ANSWER} has no `{name}`.")
         params = dict(obj)
+        for name, alias in cls.ALIASES.items():
+            if name not in params and alias in params:
+                params[name] = params.pop(alias)
+        for name in cls.REQUIRED:
+            if name not in params:
+                raise ValueError(f"The {cls.ANSWER} has no `{name}`.")
         # REQUIRED in the answer; a lifetime of 0 there means "already expired" (see `_protocol.expires_in`)
         params["expires_at"] = answer_expires_at(params.pop("expires_in", None), required=True)
         return cls(**params)
@@ -171,7 +176,9 @@ class DeviceAuthorizationResponse(PendingAuthorization):
     """A response from the Device Authorization Endpoint (RFC 8628 §3.2).
 
     Values are checked when the object is built, so that a malformed server answer is refused early; the
-    client turns those errors into `InvalidDeviceAuthorizationResponse`. Instances compare by identity.
+    client turns those errors into `InvalidDeviceAuthorizationResponse`. Instances compare by identity. In an
+    answer (`from_json()`), `verification_url` and `verification_url_complete` (Google's names, from a draft of
+    RFC 8628) stand for `verification_uri` and `verification_uri_complete` when those are absent.
 
     Args:
         device_code: the device verification code (a credential: keep it private).
@@ -195,6 +202,10 @@ class DeviceAuthorizationResponse(PendingAuthorization):
 
     ANSWER = "device authorization response"
     REQUIRED = ("device_code", "user_code", "verification_uri")
+    ALIASES: ClassVar[dict[str, str]] = {
+        "verification_uri": "verification_url",  # Google (the name of a draft of RFC 8628)
+        "verification_uri_complete": "verification_url_complete",
+    }
 
     @accepts_expires_in
     def __init__(

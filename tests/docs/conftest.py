@@ -41,7 +41,8 @@ The documentation examples (README.md and docs/**/*.md) talk to an Authorization
   provider's URLs with made-up tenants: `https://sso.example.com/realms/myrealm`, `https://dev-123456.okta.com`,
   `https://login.microsoftonline.com/aaaabbbb-0000-cccc-1111-dddd2222eeee/v2.0`, `https://accounts.google.com`,
   `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123` (domain `myapp`),
-  `https://mytenant.eu.auth0.com/`.
+  `https://mytenant.eu.auth0.com/`. Where a provider answers in its own way, its fake does too
+  (`PROVIDER_QUIRKS`: Google names the device verification URL `verification_url`).
 
 - `unreachable_host`: `https://unreachable.example.com/` cannot be reached (`requests.ConnectionError`), as a
   host whose name does not resolve.
@@ -144,12 +145,24 @@ def fake_as(make_fake_as: Callable[..., FakeAuthorizationServer], sleeps: list[f
 
 # the providers of docs/usage/providers.md, each a fake AS serving a copy of the provider's metadata
 PROVIDERS = ("keycloak", "okta_org", "okta_default", "entra_tenant", "google", "cognito", "auth0")
+# what the fake of a provider does as the real one does, beyond its metadata
+PROVIDER_QUIRKS: dict[str, dict[str, Any]] = {
+    "google": {
+        "device_answer_names": {
+            "verification_uri": "verification_url",
+            "verification_uri_complete": "verification_url_complete",
+        }
+    },
+}
 
 
 @pytest.fixture
 def providers(make_fake_as: Callable[..., FakeAuthorizationServer]) -> dict[str, FakeAuthorizationServer]:
     """Fake Keycloak, Okta, Entra ID, Google, Cognito and Auth0 servers, by name of their metadata fixture."""
-    return {name: make_fake_as(metadata=provider_metadata(name), api_url=None) for name in PROVIDERS}
+    return {
+        name: make_fake_as(metadata=provider_metadata(name), api_url=None, **PROVIDER_QUIRKS.get(name, {}))
+        for name in PROVIDERS
+    }
 
 
 @pytest.fixture

@@ -169,6 +169,8 @@ class FakeAuthorizationServer:
         expires_in: lifetime of the access tokens, in seconds.
         issue_id_tokens: include an ID Token in token responses when `openid` was requested.
         metadata: the metadata document to serve instead of the generated one (see `from_metadata`).
+        device_answer_names: members of device authorization answers to rename, as a provider does
+            (`{"verification_uri": "verification_url"}`: Google).
     """
 
     def __init__(
@@ -184,6 +186,7 @@ class FakeAuthorizationServer:
         expires_in: int = 3600,
         issue_id_tokens: bool = True,
         metadata: Mapping[str, Any] | None = None,
+        device_answer_names: Mapping[str, str] | None = None,
     ) -> None:
         self.issuer = issuer
         self.base_url = issuer.rstrip("/")
@@ -215,6 +218,7 @@ class FakeAuthorizationServer:
         self.encryption_key = _ENCRYPTION_KEY
         self.registrations: dict[str, dict[str, Any]] = {}
         self.deleted_clients: set[str] = set()
+        self.device_answer_names = dict(device_answer_names or {})
 
     # ----------------------------------------------------------------------------------------------- metadata
 
@@ -730,7 +734,7 @@ class FakeAuthorizationServer:
             "expires_in": 600,
             "interval": 5,
         }
-        return 200, body, {}
+        return 200, {self.device_answer_names.get(name, name): value for name, value in body.items()}, {}
 
     def _backchannel(self, request: Any) -> tuple[int, Any, dict[str, str]]:
         form = self._form(request)

@@ -84,6 +84,42 @@ def test_response_from_rfc_example(frozen: FrozenDateTimeFactory) -> None:
     assert resp.other == {"custom": "x"}
 
 
+def test_googles_verification_url_stands_for_verification_uri() -> None:
+    # https://developers.google.com/identity/protocols/oauth2/limited-input-device#step-2:-handle-the-authorization-server-response
+    google = {
+        "device_code": "4/4-GMMhmHCXhWEzkobqIHGG_EnNYYsAkukHspeYUk9E8",
+        "user_code": "GQVQ-JKEC",
+        "verification_url": "https://www.google.com/device",
+        "expires_in": 1800,
+        "interval": 5,
+    }
+    resp = DeviceAuthorizationResponse.from_json(google)
+    assert resp.verification_uri == "https://www.google.com/device"
+    assert resp.verification_uri_complete is None
+    assert resp.other == {}
+    complete = DeviceAuthorizationResponse.from_json(
+        {**google, "verification_url_complete": "https://www.google.com/device?user_code=GQVQ-JKEC"}
+    )
+    assert complete.verification_uri_complete == "https://www.google.com/device?user_code=GQVQ-JKEC"
+
+
+def test_the_standard_names_win_over_their_aliases() -> None:
+    resp = DeviceAuthorizationResponse.from_json(
+        {**RFC_RESPONSE, "verification_url": "https://other/device", "verification_url_complete": "https://other/c"}
+    )
+    assert resp.verification_uri == "https://example.com/device"
+    assert resp.verification_uri_complete == "https://example.com/device?user_code=WDJB-MJHT"
+    assert resp.other == {"verification_url": "https://other/device", "verification_url_complete": "https://other/c"}
+
+
+def test_without_verification_uri_nor_url_the_answer_is_refused() -> None:
+    answer = {key: value for key, value in RFC_RESPONSE.items() if key != "verification_uri"}
+    with pytest.raises(ValueError, match="no `verification_uri`"):
+        DeviceAuthorizationResponse.from_json(answer)
+    with pytest.raises(TypeError, match="`verification_uri` must be a string"):
+        DeviceAuthorizationResponse.from_json({**answer, "verification_url": 12})
+
+
 def test_response_defaults() -> None:
     resp = DeviceAuthorizationResponse("dc", "uc", "https://as/device")
     assert resp.verification_uri_complete is None
