@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from functools import lru_cache
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
@@ -40,6 +40,18 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["ApiClient", "InvalidBoolFieldsParam", "InvalidPathParam", "validate_bool_fields"]
+
+if TYPE_CHECKING:  # a default (PEP 696): a bare `ApiClient` is `ApiClient[AuthBase | tuple[str, str] | None]`
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    AuthT_co = TypeVarWithDefault(
+        "AuthT_co",
+        bound="requests.auth.AuthBase | tuple[str, str] | None",
+        default="requests.auth.AuthBase | tuple[str, str] | None",
+        covariant=True,
+    )
+else:
+    AuthT_co = TypeVar("AuthT_co", covariant=True)
 
 #: What `ApiClient` accepts as a path: a string (or bytes), or an iterable of parts.
 PathType = str | bytes | Iterable[str | bytes | int]
@@ -171,7 +183,19 @@ def _join_parts(original: object, parts: Iterable[str | bytes | int]) -> str:
 
 
 @frozen(init=False)
-class ApiClient:
+class _ApiClientFields:
+    """The fields of `ApiClient`, which adds its type parameter and its behaviour (see `ApiClient`)."""
+
+    base_url: str
+    auth: requests.auth.AuthBase | tuple[str, str] | None
+    timeout: float | tuple[float, float] | None
+    raise_for_status: bool
+    none_fields: NoneFieldsType
+    bool_fields: tuple[str, str]
+    session: requests.Session
+
+
+class ApiClient(_ApiClientFields, Generic[AuthT_co]):
     """A wrapper around `requests.Session` that sends every request under a root URL.
 
     Paths passed to the request methods are joined under `base_url` (a leading `/` does not reset the path to
@@ -181,6 +205,9 @@ class ApiClient:
     Sub-clients are available with attribute or item access: `api.users` and `api["users"]` are `ApiClient`s
     with base URL `<base_url>/users`, sharing this client's session, **auth**, timeout, `raise_for_status`,
     `none_fields` and `bool_fields`.
+
+    `ApiClient` is generic in the type of its auth handler, for type checkers: `ApiClient(url, auth=handler).auth`
+    has the type of `handler` (an `ApiClient[OAuth2ClientCredentialsAuth]`, say), and so have its sub-clients.
 
     Args:
         base_url: the root URL of the API.
@@ -214,19 +241,20 @@ class ApiClient:
         ```
     """
 
-    base_url: str
-    auth: requests.auth.AuthBase | tuple[str, str] | None
-    timeout: float | tuple[float, float] | None
-    raise_for_status: bool
-    none_fields: NoneFieldsType
-    bool_fields: tuple[str, str]
-    session: requests.Session
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def auth(self) -> AuthT_co:
+            """The `requests` auth handler used by default (None: no authentication)."""
+            ...
 
     def __init__(
         self,
         base_url: str,
         *,
-        auth: requests.auth.AuthBase | tuple[str, str] | None = None,
+        auth: AuthT_co = None,  # type: ignore[assignment] # None unless given: the default of the type variable
         timeout: float | tuple[float, float] | None = 60,
         raise_for_status: bool = True,
         none_fields: NoneFieldsType = "exclude",
@@ -529,7 +557,7 @@ class ApiClient:
             raise InvalidPathParam(path, "it must be a string or an iterable of path parts")
         return _resolve(self.base_url, path, relative)
 
-    def _child(self, path: PathType) -> ApiClient:
+    def _child(self, path: PathType) -> Self:
         """Return a copy of this client (same session, auth and settings) rooted at `path`."""
         base_url = self.to_absolute_url(path)
         child = object.__new__(type(self))
@@ -538,14 +566,14 @@ class ApiClient:
         object.__setattr__(child, "base_url", base_url)
         return child
 
-    def __getattr__(self, item: str) -> ApiClient:
+    def __getattr__(self, item: str) -> Self:
         """Return a sub-client rooted at `<base_url>/<item>`. Private and dunder names are not sub-clients."""
         if item.startswith("_") or item in {field.name for field in fields(type(self))}:
             # private/dunder names (copy, pickle, hasattr probes) and unset fields are not sub-clients
             raise AttributeError(item)
         return self._child(item)
 
-    def __getitem__(self, item: str | bytes | int | Iterable[str | bytes | int]) -> ApiClient:
+    def __getitem__(self, item: str | bytes | int | Iterable[str | bytes | int]) -> Self:
         """Return a sub-client rooted at `<base_url>/<item>` (an int is taken as one path part)."""
         return self._child([item] if isinstance(item, int) else item)
 

@@ -18,9 +18,9 @@ from jwskate import Jwk, JwkSet, SignatureAlgs
 
 from requests_oauth2client._client.authorization import AuthorizationEndpoints
 from requests_oauth2client._client.device_ciba import DeviceAndBackchannelEndpoints
+from requests_oauth2client._client.grants import Grants
 from requests_oauth2client._client.keys import DEFAULT_JWKS_REFRESH_COOLDOWN, RefreshCooldown
 from requests_oauth2client._client.logout import LogoutEndpoints
-from requests_oauth2client._client.token_endpoint import TokenEndpoint
 from requests_oauth2client._client.token_management import TokenManagementEndpoints
 from requests_oauth2client._http.transport import (
     DEFAULT_TIMEOUT,
@@ -80,7 +80,7 @@ from requests_oauth2client.mtls import (
     client_certificate,
     uses_mtls_endpoint_aliases,
 )
-from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken, IdToken
 from requests_oauth2client.utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ __all__ = [
 
 @frozen(init=False)
 class OAuth2Client(
-    TokenEndpoint,
+    Grants,
     AuthorizationEndpoints,
     TokenManagementEndpoints,
     DeviceAndBackchannelEndpoints,
@@ -397,7 +397,7 @@ class OAuth2Client(
         timeout: float = 300.0,
         use_par: bool = False,
         **authorization_request_kwargs: Any,
-    ) -> BearerToken:
+    ) -> BearerToken[IdToken | None]:
         """Log a user in with their browser, for a command-line tool or a desktop app (RFC 8252 loopback redirect).
 
         Listens on `http://127.0.0.1` (the port and path of this client's `redirect_uri` when it is such a URL, else

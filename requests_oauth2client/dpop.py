@@ -48,7 +48,7 @@ from requests_oauth2client._http.resend import Resend
 from requests_oauth2client._jose.dpop_validation import DPOP_JWT_TYP, InvalidDPoPProof, validate_dpop_proof
 from requests_oauth2client._jose.encoding import asymmetric_signature_algs, ath_of, default_iat, default_jti
 from requests_oauth2client._jose.jws import JwsWriter, WrittenJwt
-from requests_oauth2client.tokens import BearerToken, IdToken
+from requests_oauth2client.tokens import BearerToken, IdToken, IdTokenT_co
 from requests_oauth2client.utils import accepts_expires_in
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _to_dpop_key(value: DPoPKey | Mapping[str, Any]) -> DPoPKey:
 
 
 @frozen(init=False)
-class DPoPToken(BearerToken):  # type: ignore[override]
+class DPoPToken(BearerToken[IdTokenT_co]):  # type: ignore[override]
     """A DPoP-bound access token (RFC 9449), usable as a `requests` auth handler.
 
     It sends `Authorization: DPoP <access_token>` and a fresh proof (with `ath` and the resource server's nonce) in

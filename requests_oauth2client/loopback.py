@@ -39,7 +39,7 @@ from requests_oauth2client.authorization_request import (
     RequestUriParameterAuthorizationRequest,
 )
 from requests_oauth2client.exceptions import AuthorizationResponseError, InvalidAuthResponse, InvalidParam
-from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken, IdToken
 
 __all__ = [
     "DEFAULT_CALLBACK_PATH",
@@ -86,8 +86,10 @@ class LoopbackLoginClient(Protocol):
         """Push an authorization request (PAR) and return the `request_uri` request to send the browser to."""
         ...  # pragma: no cover
 
-    def authorization_code(self, code: AuthorizationResponse, /, *, resource: str = ...) -> BearerToken:
-        """Exchange the code of a validated authorization response for tokens."""
+    def authorization_code(
+        self, code: AuthorizationResponse, /, *, resource: str = ...
+    ) -> BearerToken[IdToken | None]:
+        """Exchange the code of a validated authorization response for tokens (the ID Token validated)."""
         ...  # pragma: no cover
 
 
@@ -161,7 +163,7 @@ def login_with_browser(
     timeout: float = 300.0,
     use_par: bool = False,
     **authorization_request_kwargs: Any,
-) -> BearerToken:
+) -> BearerToken[IdToken | None]:
     """Log a user in with their browser and a loopback redirect URI, and return their tokens.
 
     See the module documentation for the steps. The authorization response must come back in the query string of a

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import attrs
 import jwskate
@@ -146,38 +146,22 @@ def _aware_datetime(value: datetime | None) -> datetime | None:
 
 T = TypeVar("T", bound="BearerToken")
 
+if TYPE_CHECKING:  # a default (PEP 696): a bare `BearerToken` is `BearerToken[IdToken | JweCompact | None]`
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    IdTokenT_co = TypeVarWithDefault(
+        "IdTokenT_co",
+        bound="IdToken | jwskate.JweCompact | None",
+        default="IdToken | jwskate.JweCompact | None",
+        covariant=True,
+    )
+else:
+    IdTokenT_co = TypeVar("IdTokenT_co", covariant=True)
+
 
 @attrs.frozen(init=False)
-class BearerToken(TokenResponse, requests.auth.AuthBase):
-    """A token endpoint response holding a Bearer access token (RFC 6750); also a `requests` auth handler.
-
-    Extra response fields are kept in `kwargs` and readable as attributes (`token.custom`) or by subscription
-    (`token["custom"]`). `expires_in=` (seconds) may be given instead of `expires_at`.
-
-    Args:
-        access_token: the access token.
-        expires_at: the access token expiration date (aware; a naive datetime is taken as UTC).
-        scope: the granted scope.
-        refresh_token: the refresh token.
-        token_type: the token type, compared case-insensitively to `TOKEN_TYPE`.
-        id_token: the ID Token, as `str`/`bytes`/`IdToken`, or an encrypted `JweCompact`.
-        **kwargs: any other response field.
-
-    Raises:
-        UnsupportedTokenTypeError: if `token_type` is not `TOKEN_TYPE` (case-insensitively).
-        InvalidIdToken: if `id_token` is neither a compact JWS nor a compact JWE.
-        TypeError: if a field has the wrong type.
-
-    Example:
-        >>> token = BearerToken("my_access_token", expires_in=60)
-        >>> token.authorization_header()
-        'Bearer my_access_token'
-
-    Subclassing: declare the subclass with `@attrs.frozen(init=False)`, add fields after `kwargs` (with
-    `kw_only=True` or a default), override `_check_token_type()` to change the token_type rule, and write an
-    `__init__` that calls `self.__attrs_init__(...)` with every field (decorated with `accepts_expires_in`).
-    `validate_id_token()` and `as_dict()` carry the extra fields over.
-    """
+class _BearerTokenFields(TokenResponse, requests.auth.AuthBase):
+    """The fields and the behaviour of `BearerToken`, which adds its type parameter (see `BearerToken`)."""
 
     TOKEN_TYPE: ClassVar[str] = AccessTokenTypes.BEARER.value
     AUTHORIZATION_HEADER: ClassVar[str] = "Authorization"
@@ -364,6 +348,53 @@ class BearerToken(TokenResponse, requests.auth.AuthBase):
                 cnf = None
         thumbprint = cnf.get("x5t#S256") if isinstance(cnf, dict) else None
         return thumbprint if isinstance(thumbprint, str) and thumbprint else None
+
+
+class BearerToken(_BearerTokenFields, Generic[IdTokenT_co]):
+    """A token endpoint response holding a Bearer access token (RFC 6750); also a `requests` auth handler.
+
+    Extra response fields are kept in `kwargs` and readable as attributes (`token.custom`) or by subscription
+    (`token["custom"]`). `expires_in=` (seconds) may be given instead of `expires_at`.
+
+    Args:
+        access_token: the access token.
+        expires_at: the access token expiration date (aware; a naive datetime is taken as UTC).
+        scope: the granted scope.
+        refresh_token: the refresh token.
+        token_type: the token type, compared case-insensitively to `TOKEN_TYPE`.
+        id_token: the ID Token, as `str`/`bytes`/`IdToken`, or an encrypted `JweCompact`.
+        **kwargs: any other response field.
+
+    Raises:
+        UnsupportedTokenTypeError: if `token_type` is not `TOKEN_TYPE` (case-insensitively).
+        InvalidIdToken: if `id_token` is neither a compact JWS nor a compact JWE.
+        TypeError: if a field has the wrong type.
+
+    Example:
+        >>> token = BearerToken("my_access_token", expires_in=60)
+        >>> token.authorization_header()
+        'Bearer my_access_token'
+
+    `BearerToken` is generic in the type of its ID Token, for type checkers only: `BearerToken[IdToken | None]` is
+    what the grants of `OAuth2Client` return when they validate the ID Token (the default), so that
+    `token.id_token.subject` type-checks once `token.id_token` is known not to be None. A bare `BearerToken` is
+    `BearerToken[IdToken | JweCompact | None]`: an ID Token that was not validated may be still encrypted.
+
+    Subclassing: declare the subclass with `@attrs.frozen(init=False)`, add fields after `kwargs` (with
+    `kw_only=True` or a default), override `_check_token_type()` to change the token_type rule, and write an
+    `__init__` that calls `self.__attrs_init__(...)` with every field (decorated with `accepts_expires_in`).
+    `validate_id_token()` and `as_dict()` carry the extra fields over.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def id_token(self) -> IdTokenT_co:
+            """The ID Token: an `IdToken` (validated, unless validation was skipped), an encrypted `JweCompact` that
+            was not validated, or None."""  # noqa: D205, D209
+            ...
 
     def with_cnf(self: T, cnf: Mapping[str, Any]) -> T:
         """Return a copy of this token that records its confirmation (`cnf`), e.g. from an introspection answer.

@@ -7,7 +7,6 @@ signed and/or encrypted JWT). `OAuth2Client` inherits these methods; they only a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -16,7 +15,6 @@ from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._errors.jwt import JwtValidationError
 from requests_oauth2client._http.transport import (
     endpoint_error,
-    json_body,
     raise_endpoint_error,
     read_json_object,
     send_to_endpoint,
@@ -66,7 +64,7 @@ class TokenManagementEndpoints(ClientPart):
 
     # ---------------------------------------------------------------------------- userinfo, revocation, etc.
 
-    def userinfo(self, access_token: BearerToken | str) -> Any:
+    def userinfo(self, access_token: BearerToken | str) -> dict[str, Any]:
         """Call the UserInfo endpoint with an access token and return its decoded JSON answer.
 
         With `jose.userinfo_signed_response_alg` (or `userinfo_encrypted_response_alg`), the answer is asked for
@@ -90,11 +88,10 @@ class TokenManagementEndpoints(ClientPart):
         id_token = access_token.id_token
         subject = id_token.claims.get("sub") if isinstance(id_token, IdToken) else None
 
-        def on_success(response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+        def on_success(response: requests.Response, *, dpop_key: DPoPKey | None = None) -> dict[str, Any]:
             userinfo = self.parse_userinfo_response(response, dpop_key=dpop_key)
-            if isinstance(subject, str) and (not isinstance(userinfo, Mapping) or userinfo.get("sub") != subject):
-                received = userinfo.get("sub") if isinstance(userinfo, Mapping) else None
-                raise MismatchingUserinfoSubject(response, self, received, subject)
+            if isinstance(subject, str) and userinfo.get("sub") != subject:
+                raise MismatchingUserinfoSubject(response, self, userinfo.get("sub"), subject)
             return userinfo
 
         return send_to_endpoint(
@@ -107,7 +104,7 @@ class TokenManagementEndpoints(ClientPart):
             headers={"Accept": JWT_MEDIA_TYPE} if self.jose.jwt_userinfo else None,
         )
 
-    def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+    def parse_userinfo_response(self, resp: requests.Response, *, dpop_key: DPoPKey | None = None) -> dict[str, Any]:
         """Decode a UserInfo response: a JSON object, or a JWT when the client expects one (`jose`).
 
         Raises:
@@ -220,8 +217,8 @@ class TokenManagementEndpoints(ClientPart):
         token_type_hint: str | None = None,
         requests_kwargs: dict[str, Any] | None = None,
         **introspect_kwargs: Any,
-    ) -> Any:
-        """Introspect a token (RFC 7662) and return the decoded answer.
+    ) -> dict[str, Any] | str:
+        """Introspect a token (RFC 7662) and return the answer: its JSON object, or its text when it is not one.
 
         With `jose.introspection_signed_response_alg`, the answer is asked for as a JWT (RFC 9701: `Accept:
         application/token-introspection+jwt`); it must be signed (and encrypted, with
@@ -269,8 +266,10 @@ class TokenManagementEndpoints(ClientPart):
             **requests_kwargs,
         )
 
-    def parse_introspection_response(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
-        """Decode an introspection response (JSON, or the raw text when it is not JSON).
+    def parse_introspection_response(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> dict[str, Any] | str:
+        """Decode an introspection response: its JSON object, or its raw text when it is not a JSON object.
 
         When the client expects JWT answers (`jose.introspection_signed_response_alg`), the answer is verified and
         its `token_introspection` claim returned.
@@ -290,11 +289,11 @@ class TokenManagementEndpoints(ClientPart):
                 )
             except JwtValidationError as exc:
                 raise InvalidJwtIntrospectionResponse(response, self, exc) from exc
-        try:
-            return json_body(response)
-        except ValueError:
-            return response.text
+        answer = read_json_object(response)
+        return answer if answer is not None else response.text
 
-    def on_introspection_error(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> Any:
+    def on_introspection_error(
+        self, response: requests.Response, *, dpop_key: DPoPKey | None = None
+    ) -> dict[str, Any] | str:
         """Raise the exception matching an introspection error response."""
         raise_endpoint_error(self, response, family=IntrospectionError, invalid_response=UnknownIntrospectionError)

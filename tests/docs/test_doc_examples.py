@@ -5,7 +5,9 @@ Convention for documentation authors:
 - every fenced block whose info string starts with `python` (or `py`) is executed;
 - the blocks of one page run in order and share one namespace, so a page reads as one program;
 - a block whose first line is `# notest` is shown but not run (keep that for the rare example that cannot
-  run here, e.g. one that needs a real web server);
+  run here, e.g. one that needs a real web server), nor type-checked;
+- every block that runs is also type-checked with `mypy --strict` (`test_doc_types.py`), unless its first line is
+  `# notypecheck`;
 - examples talk to `https://as.example.com/...` (the fake AS), `https://api.example.com/...` (the fake orders
   API), the fake providers of docs/usage/providers.md (Keycloak, Okta, Entra ID, Google, Cognito, Auth0, serving
   copies of their real metadata) and `https://unreachable.example.com/` (a host that cannot be reached); any other
