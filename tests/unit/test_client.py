@@ -771,6 +771,15 @@ def test_introspection(client: OAuth2Client, requests_mock: requests_mock.Mocker
     assert client.introspect_token("t") == "plain"
 
 
+@pytest.mark.parametrize("body", ["[1, 2]", "true", "12", '"active"', "null"])
+def test_an_introspection_answer_that_is_not_a_json_object_is_its_text(
+    client: OAuth2Client, requests_mock: requests_mock.Mocker, body: str
+) -> None:
+    # the answer is a JSON object (RFC 7662 §2.2), or the text of what is not one: `dict[str, Any] | str`
+    requests_mock.post(INTROSPECT, text=body, headers={"Content-Type": "application/json"})
+    assert client.introspect_token("t") == body
+
+
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [({"text": "no"}, UnknownIntrospectionError), ({"json": {"error": "x"}}, IntrospectionError)],
