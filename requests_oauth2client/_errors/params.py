@@ -250,6 +250,6 @@ class RequestsOptionAsParameter(TypeError):
         Raises:
             RequestsOptionAsParameter: for the first such name.
         """
-        for name in parameters:
-            if name in cls.OPTIONS:
-                raise cls(name, request)
+        if cls.OPTIONS.keys().isdisjoint(parameters):  # the usual case, on every request: one set operation
+            return
+        raise cls(next(name for name in parameters if name in cls.OPTIONS), request)

@@ -17,6 +17,7 @@ token at the UserInfo endpoint needs the certificate too).
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import time
@@ -100,8 +101,11 @@ def json_body(response: requests.Response) -> Any:
         ValueError: when the body is not UTF-8 JSON; its message says what the body is instead (an HTML page, an
             empty body...), without quoting it.
     """
+    content = response.content
+    if content.startswith(codecs.BOM_UTF8):  # (the C UTF-8 decoder is much faster than the "utf-8-sig" codec)
+        content = content[len(codecs.BOM_UTF8) :]
     try:
-        return json.loads(response.content.decode("utf-8-sig"), parse_constant=_refuse_constant)
+        return _JSON_DECODER.decode(content.decode("utf-8"))
     except RecursionError as exc:
         raise ValueError("the JSON body is nested too deeply") from exc
     except UnicodeDecodeError as exc:
@@ -112,6 +116,10 @@ def json_body(response: requests.Response) -> Any:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+_JSON_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+"""The decoder of `json_body()`, made once (`json.loads()` with an option makes a new one at each call)."""
 
 
 def read_json_object(response: requests.Response) -> dict[str, Any] | None:
@@ -271,12 +279,13 @@ def send_to_endpoint(
             allow_redirects=False,
             **requests_kwargs,
         )
-        if response.is_redirect or 300 <= response.status_code < 400:
+        status = response.status_code
+        if 300 <= status < 400:  # every redirect status (`response.is_redirect` is a subset of them)
             raise UnexpectedRedirect(response, client, endpoint, redirect_location(response))
-        if dpop_key is not None and response.ok:
-            # a nonce may come with any answer, to be used by the next request (RFC 9449 §8)
-            dpop_key.update_as_nonce(response)
-        if response.ok:
+        if status < 400:  # `response.ok`
+            if dpop_key is not None:
+                # a nonce may come with any answer, to be used by the next request (RFC 9449 §8)
+                dpop_key.update_as_nonce(response)
             return on_success(response, dpop_key=dpop_key)
         try:
             return on_failure(response, dpop_key=dpop_key)
@@ -293,14 +302,15 @@ def _send(session: requests.Session, method: str, endpoint: str, url: str, **kwa
         kwargs.setdefault(name, value)
     started = time.perf_counter()
     response = session.request(method, url, **kwargs)
-    logger.debug(
-        "%s %s (%s) -> HTTP %s in %.1f ms",
-        method,
-        endpoint,
-        url,
-        response.status_code,
-        (time.perf_counter() - started) * 1000,
-    )
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s (%s) -> HTTP %s in %.1f ms",
+            method,
+            endpoint,
+            url,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
     return response
 
 
