@@ -17,15 +17,13 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, MutableMapping
-from functools import lru_cache
 from typing import IO, TYPE_CHECKING, Any, Generic, Literal, TypeVar
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 from attrs import fields, frozen
 
+from ._http.api_paths import InvalidPathParam, PathType, join_parts, resolve, resolve_cached
 from ._http.tls import tls_kwargs
 from ._http.transport import get_json_document
 from .auth import OAuth2AccessTokenAuth
@@ -53,21 +51,13 @@ if TYPE_CHECKING:  # a default (PEP 696): a bare `ApiClient` is `ApiClient[AuthB
 else:
     AuthT_co = TypeVar("AuthT_co", covariant=True)
 
-#: What `ApiClient` accepts as a path: a string (or bytes), or an iterable of parts.
-PathType = str | bytes | Iterable[str | bytes | int]
+AuthT = TypeVar("AuthT", bound="requests.auth.AuthBase | tuple[str, str] | None")
 
 NoneFieldsType = Literal["include", "exclude", "empty"]
 
 _NONE_FIELDS = ("include", "exclude", "empty")
 _REQUESTS_BOOL_FIELDS = ("True", "False")
 _DEFAULT_USER_AGENT = requests.utils.default_user_agent()
-
-# "scheme:" at the start of a path: RFC 3986 scheme syntax.
-_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-# ASCII control characters: some URL parsers silently drop tabs and newlines, which could hide a `..` segment.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-# Where the path part of a relative path ends.
-_QUERY_OR_FRAGMENT_RE = re.compile(r"[?#]")
 
 
 class InvalidBoolFieldsParam(ValueError):
@@ -83,19 +73,6 @@ class InvalidBoolFieldsParam(ValueError):
             "to use for `True` and `False` respectively."
         )
         self.value = bool_fields
-
-
-class InvalidPathParam(TypeError, ValueError):
-    """Raised when a path given to `ApiClient` is unusable, or would lead outside its `base_url`.
-
-    Args:
-        path: the offending path, also available as `.url`.
-        reason: why it is refused.
-    """
-
-    def __init__(self, path: object, reason: str = "it is not a valid relative path") -> None:
-        super().__init__(f"Invalid path {path!r}: {reason}.")
-        self.url = path
 
 
 def validate_bool_fields(bool_fields: Iterable[str]) -> tuple[str, str]:
@@ -115,71 +92,6 @@ def validate_bool_fields(bool_fields: Iterable[str]) -> tuple[str, str]:
     except (TypeError, ValueError) as exc:
         raise InvalidBoolFieldsParam(bool_fields) from exc
     return str(true_value), str(false_value)
-
-
-def _check_relative_path(original: object, path: str) -> None:
-    """Refuse anything in a (decoded) relative path that could lead outside the base URL."""
-    if "://" in path:
-        raise InvalidPathParam(original, "absolute URLs are not allowed")
-    if _CONTROL_RE.search(path):
-        raise InvalidPathParam(original, "control characters are not allowed")
-    path_part = _QUERY_OR_FRAGMENT_RE.split(path, maxsplit=1)[0]
-    if "\\" in path_part:
-        raise InvalidPathParam(original, "backslashes are not allowed")
-    if path_part.startswith("//"):
-        raise InvalidPathParam(original, "scheme-relative URLs are not allowed")
-    if _SCHEME_RE.match(path_part.lstrip("/")):
-        raise InvalidPathParam(original, "absolute URLs are not allowed")
-    # Walk the segments the way a server decoding %2e / %2f, merging slashes and removing dot segments would.
-    depth = 0
-    for segment in unquote(path_part).replace("\\", "/").split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            depth -= 1
-            if depth < 0:
-                raise InvalidPathParam(original, "it climbs above the base URL")
-        else:
-            depth += 1
-
-
-def _resolve(base_url: str, original: object, relative: str) -> str:
-    """Check `relative` (the decoded form of the path `original`) and join it under `base_url`.
-
-    Raises:
-        InvalidPathParam: if `relative` could lead outside `base_url`.
-    """
-    _check_relative_path(original, relative)
-    relative = relative.lstrip("/")
-    if not relative:
-        return base_url
-    scheme, netloc, base_path, base_query, _ = urlsplit(base_url)
-    before_fragment, has_fragment, fragment = relative.partition("#")
-    rel_path, has_query, rel_query = before_fragment.partition("?")
-    joined_path = f"{base_path.rstrip('/')}/{rel_path}"
-    query = rel_query if has_query else base_query
-    return urlunsplit((scheme, netloc, joined_path, query, fragment if has_fragment else ""))
-
-
-# An API client usually sends requests to a handful of fixed paths: caching the checked and joined URL per
-# (base_url, path) takes the path checks and URL parsing off the per-request cost. Only exact `str` paths are
-# cached (see `ApiClient.to_absolute_url()`), so the result is the one `_resolve()` would compute; refused paths
-# raise and are never cached. Bounded, so that paths built from ids only churn a small cache.
-@lru_cache(maxsize=256)
-def _resolve_str(base_url: str, path: str) -> str:
-    """`_resolve()` for a `str` path, cached."""
-    return _resolve(base_url, path, path)
-
-
-def _join_parts(original: object, parts: Iterable[str | bytes | int]) -> str:
-    try:
-        texts = [part.decode() if isinstance(part, bytes) else str(part) for part in parts]
-    except (TypeError, ValueError) as exc:
-        raise InvalidPathParam(original, "it must be a string or an iterable of path parts") from exc
-    # `/` around a part is the caller's separator, not part of the name (["/users", 42] is users/42); a `/` inside a
-    # part stays encoded
-    stripped = (text.strip("/") for text in texts)
-    return "/".join(quote(text, safe="") for text in stripped if text)
 
 
 @frozen(init=False)
@@ -299,13 +211,13 @@ class ApiClient(_ApiClientFields, Generic[AuthT_co]):
     def from_metadata_endpoint(
         cls,
         resource: str,
-        auth: requests.auth.AuthBase | None,
+        auth: AuthT,
         *,
         session: requests.Session | None = None,
         document: str = WellKnownDocument.OAUTH_PROTECTED_RESOURCE,
         at_root: bool = True,
         **kwargs: Any,
-    ) -> ApiClient:
+    ) -> ApiClient[AuthT]:
         """Build an `ApiClient` for a protected resource, from its metadata (RFC 9728).
 
         The metadata is fetched from the well-known URL of `resource` (RFC 9728 §3.1), following redirects within its
@@ -350,14 +262,14 @@ class ApiClient(_ApiClientFields, Generic[AuthT_co]):
     def from_metadata_document(
         cls,
         document: object,
-        auth: requests.auth.AuthBase | None,
+        auth: AuthT,
         *,
         document_url: str | None = None,
         base_url: str | None = None,
         check_issuer: bool = True,
         resource: str | None = None,
         **kwargs: Any,
-    ) -> ApiClient:
+    ) -> ApiClient[AuthT]:
         """Build an `ApiClient` for a protected resource, from its metadata document (RFC 9728).
 
         The document is checked with `validate_resource_metadata()`: its `resource` must be `resource` when given,
@@ -383,7 +295,8 @@ class ApiClient(_ApiClientFields, Generic[AuthT_co]):
         metadata = validate_resource_metadata(document, resource, url=document_url)
         if check_issuer:
             check_authorization_server(metadata, getattr(getattr(auth, "client", None), "issuer", None))
-        return cls(base_url if base_url is not None else metadata.resource, auth=auth, **kwargs)
+        api_class: type[ApiClient[AuthT]] = cls  # type: ignore[assignment] # this class, for an auth handler of that type
+        return api_class(base_url if base_url is not None else metadata.resource, auth=auth, **kwargs)
 
     def request(
         self,
@@ -541,7 +454,7 @@ class ApiClient(_ApiClientFields, Generic[AuthT_co]):
                 percent-encoded) that climb above the base path.
         """
         if type(path) is str:  # the usual case, cached; subclasses of str take the general path below
-            return _resolve_str(self.base_url, path)
+            return resolve_cached(self.base_url, path)
         if path is None:
             return self.base_url
         if isinstance(path, bytes):
@@ -552,10 +465,10 @@ class ApiClient(_ApiClientFields, Generic[AuthT_co]):
         elif isinstance(path, str):
             relative = path
         elif isinstance(path, Iterable):
-            relative = _join_parts(path, path)
+            relative = join_parts(path, path)
         else:
             raise InvalidPathParam(path, "it must be a string or an iterable of path parts")
-        return _resolve(self.base_url, path, relative)
+        return resolve(self.base_url, path, relative)
 
     def _child(self, path: PathType) -> Self:
         """Return a copy of this client (same session, auth and settings) rooted at `path`."""

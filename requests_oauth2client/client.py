@@ -40,9 +40,7 @@ from requests_oauth2client._protocol.metadata import (
     client_settings_from_metadata,
     jwks_from_document,
 )
-from requests_oauth2client.authorization_request import (
-    CodeChallengeMethods,
-)
+from requests_oauth2client.authorization_request import CodeChallengeMethods
 from requests_oauth2client.client_authentication import (
     ClientSecretBasic,
     ClientSecretPost,
@@ -171,9 +169,8 @@ class OAuth2Client(
         testing: relax the checks of endpoint URLs (to use `http://` endpoints in tests); a host is still required.
         jwks_refresh_cooldown: how many seconds must pass between two fetches of the AS public keys triggered by
             ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
-        timeout: the timeout of every request to the AS (token and other endpoints, discovery, keys), in seconds or
-            as a `(connect, read)` pair; a call's own timeout (`requests_kwargs`) wins. None: no `timeout` keyword
-            is passed to `requests` (a default set on the session, by a `Session` subclass or an adapter, applies).
+        timeout: the timeout of every request to the AS, in seconds or `(connect, read)`; a call's own one wins.
+            None: no `timeout` keyword for `requests` (a default set by the session, or its adapter, applies).
         **extra_metadata: any other client metadata, kept in `extra_metadata`.
 
     Example:
@@ -453,10 +450,8 @@ class OAuth2Client(
         checked before the AS public keys are fetched from its `jwks_uri`. Redirects are followed within the
         origin of each document only.
 
-        A server that publishes RFC 8414 metadata only answers 404 at `/.well-known/openid-configuration`: then,
-        for an issuer without path, `/.well-known/oauth-authorization-server` is fetched instead; for an issuer
-        with a path, the RFC 8414 URL is elsewhere (`https://host/.well-known/oauth-authorization-server/path`,
-        RFC 8414 §3.1) and the error says to pass it as `url`.
+        After a 404 at `/.well-known/openid-configuration` (an AS with RFC 8414 metadata only), the RFC 8414 document
+        is fetched instead, or the error names its URL (see `_http.transport.get_metadata_document()`).
 
         Args:
             url: the URL of the metadata document.
@@ -538,10 +533,9 @@ class OAuth2Client(
         """Build a client from an AS metadata document.
 
         Every endpoint the document names is used (including device authorization, CIBA, PAR and end session), as
-        well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. With a
-        `client_id` and a `client_secret` (and no `auth`), the secret is sent with `client_secret_basic` when the AS
-        lists its `token_endpoint_auth_methods_supported` without `client_secret_post`; else with
-        `client_secret_post`, as `OAuth2Client` does.
+        well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. A
+        `client_secret` (without `auth`) is sent as `_protocol.metadata.client_secret_method()` says: with
+        `client_secret_basic` when the AS lists its methods without `client_secret_post`.
 
         Args:
             discovery: the decoded metadata document.

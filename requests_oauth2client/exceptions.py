@@ -49,6 +49,7 @@ from requests_oauth2client._errors.discovery import (
     MismatchingAuthorizationServerIdentifier,
     MismatchingResourceIdentifier,
 )
+from requests_oauth2client._errors.endpoint_messages import endpoint_message
 from requests_oauth2client._errors.fapi import Fapi2Violation
 from requests_oauth2client._errors.mtls import (
     ClientCertificateError,
@@ -56,7 +57,6 @@ from requests_oauth2client._errors.mtls import (
     MismatchingCertificateBinding,
     MissingClientCertificate,
 )
-from requests_oauth2client._errors.endpoint_messages import endpoint_message
 from requests_oauth2client._errors.params import (
     InvalidAcrValuesParam,
     InvalidBackchannelAuthenticationRequestHintParam,

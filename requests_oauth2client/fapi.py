@@ -45,12 +45,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from types import EllipsisType
+from typing import Any, Literal, NoReturn, overload
 
 import requests
 from jwskate import Jwk, JwkSet, to_jwk
 
 from requests_oauth2client._errors.fapi import Fapi2Violation
+from requests_oauth2client._http.transport import Timeout
 from requests_oauth2client.authorization_request import (
     AuthorizationRequest,
     CodeChallengeMethods,
@@ -63,7 +65,7 @@ from requests_oauth2client.dpop import DPoPKey, DPoPToken
 from requests_oauth2client.enums import Endpoints
 from requests_oauth2client.jarm import JARM_RESPONSE_MODES
 from requests_oauth2client.loopback import OpenBrowser
-from requests_oauth2client.tokens import BearerToken
+from requests_oauth2client.tokens import BearerToken, IdToken
 
 __all__ = ["FAPI2_SIGNING_ALGS", "MAX_REQUEST_OBJECT_LIFETIME", "Fapi2Client", "Fapi2Violation", "check_fapi2_client"]
 
@@ -330,11 +332,35 @@ class Fapi2Client(OAuth2Client):
         check_signing_alg(alg, "request objects", key)
         return super().sign_authorization_request(authorization_request, sign_jwk, sign_alg=sign_alg, lifetime=lifetime)
 
+    @overload
     def token_request(
         self,
         data: dict[str, Any],
         *,
-        timeout: int = 10,
+        timeout: Timeout | EllipsisType = ...,
+        dpop: bool | None = None,
+        dpop_key: DPoPKey | None = None,
+        validate: Literal[True] = True,
+        **requests_kwargs: Any,
+    ) -> BearerToken[IdToken | None]: ...
+
+    @overload
+    def token_request(
+        self,
+        data: dict[str, Any],
+        *,
+        timeout: Timeout | EllipsisType = ...,
+        dpop: bool | None = None,
+        dpop_key: DPoPKey | None = None,
+        validate: bool,
+        **requests_kwargs: Any,
+    ) -> BearerToken: ...
+
+    def token_request(
+        self,
+        data: dict[str, Any],
+        *,
+        timeout: Timeout | EllipsisType = ...,
         dpop: bool | None = None,
         dpop_key: DPoPKey | None = None,
         validate: bool = True,
@@ -365,7 +391,7 @@ class Fapi2Client(OAuth2Client):
             )
         return token
 
-    def resource_owner_password(self, username: str, password: str, **kwargs: Any) -> BearerToken:
+    def resource_owner_password(self, username: str, password: str, **kwargs: Any) -> NoReturn:
         """Refused: FAPI 2.0 forbids the resource owner password grant.
 
         Raises:
@@ -380,7 +406,7 @@ class Fapi2Client(OAuth2Client):
         timeout: float = 300.0,
         use_par: bool = True,
         **authorization_request_kwargs: Any,
-    ) -> BearerToken:
+    ) -> BearerToken[IdToken | None]:
         """Log a user in with their browser (see `OAuth2Client.login_with_browser()`), always with PAR.
 
         Raises:

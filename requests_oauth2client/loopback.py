@@ -86,9 +86,7 @@ class LoopbackLoginClient(Protocol):
         """Push an authorization request (PAR) and return the `request_uri` request to send the browser to."""
         ...  # pragma: no cover
 
-    def authorization_code(
-        self, code: AuthorizationResponse, /, *, resource: str = ...
-    ) -> BearerToken[IdToken | None]:
+    def authorization_code(self, code: AuthorizationResponse, /, *, resource: str = ...) -> BearerToken[IdToken | None]:
         """Exchange the code of a validated authorization response for tokens (the ID Token validated)."""
         ...  # pragma: no cover
 

@@ -43,7 +43,7 @@ import requests
 from attrs import define, field, frozen
 from jwskate import Jwk, Jwt
 
-from ._http.transport import json_body, raise_endpoint_error, send_to_endpoint
+from ._http.transport import Timeout, json_body, raise_endpoint_error, send_to_endpoint
 from ._protocol.registration import ClientRegistration, check_client_information, registration_request_body
 from .client import OAuth2Client
 from .enums import Endpoints
@@ -89,6 +89,12 @@ class _RegistrationEndpoint:
     exception_classes: Mapping[str, type[EndpointError]] = field(repr=False)
     private_key: Jwk | None = field(repr=False)
     testing: bool
+    timeout: Timeout
+
+    @property
+    def registration_endpoint(self) -> str:
+        """The URL of the registration endpoint (under the name a client has for it: error messages name it so)."""
+        return self.url
 
     def on_success(self, response: requests.Response, *, dpop_key: DPoPKey | None = None) -> ClientRegistration:
         return _parse_client_information(self, response, private_key=self.private_key, https=not self.testing)
@@ -99,9 +105,7 @@ class _RegistrationEndpoint:
 
 def _raise_registration_error(client: Any, response: requests.Response) -> NoReturn:
     """Raise the error of a registration or client configuration endpoint (RFC 7591 §3.2.2)."""
-    raise_endpoint_error(
-        client, response, unknown_error=RegistrationError, invalid_response=InvalidRegistrationResponse
-    )
+    raise_endpoint_error(client, response, family=RegistrationError, invalid_response=InvalidRegistrationResponse)
 
 
 def _parse_client_information(
@@ -180,6 +184,7 @@ def register_client(
         exception_classes=ERROR_CLASSES,
         private_key=key,
         testing=testing,
+        timeout=timeout,
     )
     registration = send_to_endpoint(
         endpoint,
@@ -188,7 +193,6 @@ def register_client(
         json=body,
         on_success=endpoint.on_success,
         on_failure=endpoint.on_failure,
-        timeout=timeout,
     )
     return RegisteredClient(registration, session=session, testing=testing, timeout=timeout)
 
@@ -288,7 +292,6 @@ class RegisteredClient:
                 auth=BearerToken(token),
                 on_success=on_success,
                 on_failure=on_failure,
-                timeout=self.timeout,
             )
             if registration is not None:
                 self.registration = registration

@@ -347,7 +347,7 @@ def with_timeout(requests_kwargs: dict[str, Any], timeout: Timeout) -> dict[str,
 
 
 def get_json_document(
-    session: requests.Session, endpoint: str, url: str, *, timeout: Timeout, **requests_kwargs: Any
+    session: requests.Session, endpoint: str, url: str, *, timeout: Timeout = DEFAULT_TIMEOUT, **requests_kwargs: Any
 ) -> dict[str, Any] | None:
     """GET a public JSON document of the AS (metadata, keys), without client authentication.
 

@@ -22,11 +22,11 @@ from requests_oauth2client import (
     TlsClientAuth,
     certificate_thumbprint,
 )
+from requests_oauth2client._http.api_paths import resolve as _resolve
 from requests_oauth2client.api_client import (
     ApiClient,
     InvalidBoolFieldsParam,
     InvalidPathParam,
-    _resolve,
     validate_bool_fields,
 )
 from tests.integration.pki import TestPki

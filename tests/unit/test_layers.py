@@ -47,6 +47,7 @@ LAYERS: Mapping[int, tuple[str, ...]] = {
         "_http.yarl",
         "_http.tls",
         "_http.form",
+        "_http.api_paths",
     ),
     1: (
         "_jose.checks",
