@@ -178,7 +178,7 @@ def test_client_credentials_with_private_key_jwt_and_a_pem_key(ro2c: Run, as_ser
 
     status, _, err = ro2c(*args)  # the thumbprint as kid: unknown there
     assert status == 1
-    assert "'invalid_client'" in err
+    assert "error `invalid_client`" in err
 
     status, _, err = ro2c(*args, "--private-key-kid", jwk.kid, "--private-key-alg", "ES256")
     assert status == 0, err
@@ -191,7 +191,10 @@ def test_client_credentials_errors_are_one_typed_line(
     status, out, err = ro2c("client_credentials", "--client-id", "client-basic")
     assert status == 1
     assert out == ""
-    assert err.startswith("ro2c client_credentials: error: InvalidClient: the AS answered 'invalid_client' from ")
+    assert err.startswith(
+        f"ro2c client_credentials: error: InvalidClient: The token endpoint ({as_server.endpoint('token_endpoint')})"
+        " answered HTTP 401, error `invalid_client`"
+    )
     assert err.count("\n") == 1
     assert "not-the-secret" not in err
 

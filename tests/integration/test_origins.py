@@ -198,7 +198,7 @@ def test_no_as_endpoint_follows_a_redirect(as_server: Harness, local: LocalServe
     with pytest.raises(OAuth2Error) as exc_info:
         calls[endpoint]()
     assert exc_info.value.response.status_code == 307
-    assert endpoint in str(exc_info.value)
+    assert endpoint.replace("_", " ").replace("userinfo", "UserInfo") in str(exc_info.value)
     assert len(local.requests) == 1
 
 
