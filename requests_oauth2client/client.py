@@ -42,7 +42,6 @@ from requests_oauth2client._protocol.metadata import (
 )
 from requests_oauth2client.authorization_request import CodeChallengeMethods
 from requests_oauth2client.client_authentication import (
-    ClientSecretBasic,
     ClientSecretPost,
     PrivateKeyJwt,
     client_auth_factory,
@@ -534,8 +533,9 @@ class OAuth2Client(
 
         Every endpoint the document names is used (including device authorization, CIBA, PAR and end session), as
         well as its `authorization_response_iss_parameter_supported` flag. Explicit keyword arguments win. A
-        `client_secret` (without `auth`) is sent as `_protocol.metadata.client_secret_method()` says: with
-        `client_secret_basic` when the AS lists its methods without `client_secret_post`.
+        `client_secret` (without `auth` nor `token_endpoint_auth_method`) is sent as
+        `_protocol.metadata.client_secret_method()` says: with `client_secret_basic` when the AS lists its methods
+        without `client_secret_post`.
 
         Args:
             discovery: the decoded metadata document.
@@ -568,9 +568,8 @@ class OAuth2Client(
         if mtls is None:
             mtls = uses_mtls_endpoint_aliases(auth, kwargs)
         settings = client_settings_from_metadata(discovery, issuer, mtls=mtls)
-        secret_only = auth is None and private_key is None and kwargs.get("private_jwk") is None
-        if secret_only and client_id and client_secret and client_secret_method(discovery) == "client_secret_basic":
-            auth, client_id, client_secret = ClientSecretBasic(client_id, client_secret), None, None
+        if auth is None and private_key is None and client_secret and kwargs.get("private_jwk") is None:
+            settings["token_endpoint_auth_method"] = client_secret_method(discovery)  # an explicit method wins
         settings.update(kwargs)
         token_endpoint = settings.pop("token_endpoint")
         return cls(

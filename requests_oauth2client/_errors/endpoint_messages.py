@@ -12,7 +12,6 @@ The endpoint is named by matching the URL of the answer with the endpoints of th
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, quote_plus, urlsplit, urlunsplit
 
 import requests
@@ -107,14 +106,12 @@ def _mask_secrets(text: str, response: requests.Response, client: object) -> str
 
 
 def _auth_method(client: object) -> str:
-    """The name of the client authentication method of `client` (`client_secret_post`...), from its class."""
+    """The name of the client authentication method of `client` (`client_secret_post`...)."""
     auth = getattr(client, "auth", None)
-    if auth is None:
-        return "an unknown method"
-    name = type(auth).__name__
-    if name == "PublicApp":
-        return "`none` (a public client)"
-    return "`" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() + "`"
+    method = getattr(type(auth), "TOKEN_ENDPOINT_AUTH_METHOD", None)
+    if not isinstance(method, str):
+        return "a method of its own" if auth is not None else "an unknown method"
+    return "`none` (a public client)" if method == "none" else f"`{method}`"
 
 
 def hints(response: requests.Response, client: object, error: str | None) -> list[str]:

@@ -137,6 +137,10 @@ def test_an_explicit_method_is_kept() -> None:
         type(OAuth2Client.from_discovery_document(document, auth=ClientSecretPost("c", "s")).auth) is ClientSecretPost
     )
     assert type(OAuth2Client.from_discovery_document(document, auth=("c", "s")).auth) is ClientSecretPost
+    explicit = OAuth2Client.from_discovery_document(
+        document, client_id="c", client_secret="s", token_endpoint_auth_method="client_secret_post"
+    )
+    assert type(explicit.auth) is ClientSecretPost
     key = {"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", "d": "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI",
            "kid": "k"}  # fmt: skip
