@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlencode, urlsplit, urlunsplit
 
 import requests
 from attrs import field, frozen
@@ -113,14 +113,16 @@ class BaseClientAuthenticationMethod(requests.auth.AuthBase):
             raise InvalidRequestForClientAuthentication(request)
         return request
 
-    def _add_form_fields(self, request: requests.PreparedRequest, fields: Mapping[str, str]) -> None:
+    def _add_form_fields(
+        self, request: requests.PreparedRequest, fields: Mapping[str, str], encoded: str | None = None
+    ) -> None:
         """Add `fields` to the request's form body (see `_http.form.add_form_fields`), keeping the others.
 
         Raises:
             InvalidRequestForClientAuthentication: when the body is a stream, which cannot be extended.
         """
         try:
-            add_form_fields(request, fields)
+            add_form_fields(request, fields, encoded)
         except UnextendableBody:
             raise InvalidRequestForClientAuthentication(request) from None
 
@@ -167,10 +169,16 @@ class ClientSecretPost(BaseClientAuthenticationMethod):
 
     client_secret: str = field(repr=_mask)
 
+    @cached_property
+    def _form(self) -> tuple[dict[str, str], str]:
+        """The form fields, and their urlencoded form: encoded once (the instance is immutable)."""
+        fields = {"client_id": self.client_id, "client_secret": self.client_secret}
+        return fields, urlencode(fields)
+
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the `client_id` and `client_secret` form fields."""
         request = super().__call__(request)
-        self._add_form_fields(request, {"client_id": self.client_id, "client_secret": self.client_secret})
+        self._add_form_fields(request, *self._form)
         return request
 
 

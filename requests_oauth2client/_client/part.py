@@ -33,7 +33,7 @@ class ClientPart(_Client):
         Raises:
             MissingEndpointUri: when the client has none (before any request is sent).
         """
-        url = getattr(self, endpoint.value, None)
+        url = getattr(self, endpoint, None)  # a `str` enum: its value is the name (`.value` costs more, per request)
         if not url:
             raise MissingEndpointUri(endpoint.value)
         return str(url)
