@@ -54,6 +54,7 @@ from .exceptions import (
     InvalidParam,
     InvalidRegistrationResponse,
     RegistrationError,
+    RequestsOptionAsParameter,
 )
 from .serializers import InvalidSerializedData, Serializer
 from .tokens import BearerToken
@@ -163,6 +164,7 @@ def register_client(
         the registered client.
 
     Raises:
+        RequestsOptionAsParameter: when an option of `requests` (`verify`...) is given as client metadata.
         InvalidEndpointUri: when `registration_endpoint` is not an https URL (without `testing`).
         InvalidParam: when the metadata hold private key material, or the private key is not usable.
         RegistrationError: (a subclass of it) when the AS refuses the registration: `InvalidRedirectUri`,
@@ -170,6 +172,7 @@ def register_client(
         InvalidRegistrationResponse: when the answer is not a usable client information response.
         UnexpectedRedirect: when the endpoint answers with a redirect (never followed).
     """
+    RequestsOptionAsParameter.check(metadata_kwargs, "the registration request")
     url = _endpoint_uri(Endpoints.REGISTRATION, registration_endpoint, testing=testing)
     body, key = registration_request_body(
         {**(metadata or {}), **metadata_kwargs},
@@ -316,10 +319,12 @@ class RegisteredClient:
         client secret, replaces `registration`.
 
         Raises:
+            RequestsOptionAsParameter: when an option of `requests` (`timeout`...) is given as a change.
             InvalidParam: when a change touches `client_id`, `client_secret` or a member that the AS manages.
             RegistrationError: (a subclass of it) when the AS refuses the update.
             InvalidRegistrationResponse: when the answer is not usable, or about another client.
         """
+        RequestsOptionAsParameter.check(changes, "the registration update")
         body = self.registration.update_request_body({**(metadata or {}), **changes})
         registration = self._send("PUT", body)
         assert registration is not None  # noqa: S101 - only DELETE gives None

@@ -14,6 +14,7 @@ from requests_oauth2client import (
     ClientSecretBasic,
     ClientSecretJwt,
     ClientSecretPost,
+    InvalidClient,
     InvalidClientMetadata,
     InvalidParam,
     InvalidRegistrationResponse,
@@ -23,6 +24,8 @@ from requests_oauth2client import (
     RegisteredClient,
     RegistrationError,
     RegistrationSerializer,
+    RequestsOptionAsParameter,
+    ServerUnavailable,
     UnexpectedRedirect,
     UnsupportedClientCredentials,
     register_client,
@@ -342,6 +345,28 @@ def test_register_client_errors(requests_mock: Any, answer: dict[str, Any], erro
     assert "initial-token" not in repr(getattr(exc_info.value, "client", None))
     assert SECRET not in str(exc_info.value)
     assert requests_mock.call_count == 1
+
+
+def test_registration_errors_are_registration_errors_naming_the_endpoint(requests_mock: Any) -> None:
+    requests_mock.post(REGISTRATION_ENDPOINT, status_code=401, json={"error": "invalid_client"})
+    with pytest.raises(InvalidClient) as exc_info:
+        register_client(REGISTRATION_ENDPOINT, client_name="app")
+    assert isinstance(exc_info.value, RegistrationError)
+    assert str(exc_info.value).startswith(
+        f"The registration endpoint ({REGISTRATION_ENDPOINT}) answered HTTP 401, error `invalid_client`"
+    )
+    requests_mock.post(REGISTRATION_ENDPOINT, status_code=503, text="<html>")
+    with pytest.raises(ServerUnavailable) as unavailable_info:
+        register_client(REGISTRATION_ENDPOINT, client_name="app")
+    assert isinstance(unavailable_info.value, InvalidRegistrationResponse)
+
+
+def test_options_of_requests_are_not_client_metadata(requests_mock: Any) -> None:
+    with pytest.raises(RequestsOptionAsParameter, match="the registration request"):
+        register_client(REGISTRATION_ENDPOINT, client_name="app", verify=False)
+    with pytest.raises(RequestsOptionAsParameter, match="the registration update"):
+        registered_client().update(client_name="x", timeout=3)
+    assert requests_mock.call_count == 0
 
 
 def test_register_client_refuses_http_and_private_keys(requests_mock: Any) -> None:
