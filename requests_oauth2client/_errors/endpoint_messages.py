@@ -94,11 +94,15 @@ def _sent_form(response: requests.Response) -> dict[str, str]:
 
 
 def _mask_secrets(text: str, response: requests.Response, client: object) -> str:
-    """Mask in `text` every secret value the request carried, in case the server echoed one back."""
+    """Mask in `text` every secret value the request carried (form fields, the client secret, the credentials of
+    the `Authorization` header), in case the server echoed one back."""  # noqa: D205, D209
     secrets = {value for name, value in _sent_form(response).items() if name in SECRET_FORM_FIELDS}
     client_secret = getattr(client, "client_secret", None)
     if isinstance(client_secret, str):
         secrets.add(client_secret)
+    authorization = response.request.headers.get("Authorization") if response.request is not None else None
+    if authorization:  # a Bearer or DPoP token (an initial access token...), or Basic credentials
+        secrets.add(authorization.partition(" ")[2])
     forms = {form for secret in secrets if len(secret) >= 4 for form in (secret, quote_plus(secret))}
     for form in sorted(forms, key=len, reverse=True):  # as sent, and form-encoded
         text = text.replace(form, MASK)

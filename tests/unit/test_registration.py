@@ -361,6 +361,18 @@ def test_registration_errors_are_registration_errors_naming_the_endpoint(request
     assert isinstance(unavailable_info.value, InvalidRegistrationResponse)
 
 
+def test_an_echoed_initial_access_token_is_masked(requests_mock: Any) -> None:
+    requests_mock.post(
+        REGISTRATION_ENDPOINT,
+        status_code=401,
+        json={"error": "invalid_token", "error_description": "token initial-token-0123 is unknown"},
+    )
+    with pytest.raises(RegistrationError) as exc_info:
+        register_client(REGISTRATION_ENDPOINT, client_name="app", initial_access_token="initial-token-0123")
+    assert "initial-token-0123" not in str(exc_info.value)
+    assert "token <redacted> is unknown" in str(exc_info.value)
+
+
 def test_options_of_requests_are_not_client_metadata(requests_mock: Any) -> None:
     with pytest.raises(RequestsOptionAsParameter, match="the registration request"):
         register_client(REGISTRATION_ENDPOINT, client_name="app", verify=False)
