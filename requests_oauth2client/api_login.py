@@ -63,7 +63,7 @@ from .exceptions import (
 from .protected_resource import ProtectedResourceMetadata, validate_resource_metadata
 from .registration import RegisteredClient, register_client
 from .step_up import check_step_up, step_up_parameters
-from .utils import split_space_separated, validate_endpoint_uri
+from .utils import check_endpoint_url, split_space_separated
 from .www_authenticate import response_challenges
 
 if TYPE_CHECKING:
@@ -249,10 +249,10 @@ def login_to_api(
         RegistrationError: when the registration is refused.
     """
     session = session if session is not None else requests.Session()
-    _check_url(api_url, testing=testing)
+    check_endpoint_url(api_url, testing=testing, path=False)
     metadata_url, challenge_scope = _probe(session, api_url) if probe else (None, None)
     metadata_url = metadata_url or oauth2_protected_resource_metadata_url(api_url)
-    _check_url(metadata_url, testing=testing)
+    check_endpoint_url(metadata_url, testing=testing, path=False)
     resource = validate_resource_metadata(
         get_json_document(session, "protected resource metadata", metadata_url), api_url, url=metadata_url
     )
@@ -304,13 +304,6 @@ def login_to_api(
         scope=scopes,
         params=params,
     )
-
-
-def _check_url(url: str, *, testing: bool) -> None:
-    if testing:
-        validate_endpoint_uri(url, https=False, no_credentials=False, path=False)
-    else:
-        validate_endpoint_uri(url, path=False)
 
 
 def _probe(session: requests.Session, api_url: str) -> tuple[str | None, tuple[str, ...] | None]:

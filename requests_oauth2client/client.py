@@ -65,6 +65,7 @@ from requests_oauth2client.exceptions import (
     MissingIdTokenEncryptedResponseAlgParam,
     MissingIssuerParam,
     MissingRefreshToken,
+    RequestsOptionAsParameter,
     UnknownActorTokenType,
     UnknownSubjectTokenType,
     UnknownTokenType,
@@ -78,7 +79,7 @@ from requests_oauth2client.mtls import (
     uses_mtls_endpoint_aliases,
 )
 from requests_oauth2client.tokens import BearerToken, IdToken
-from requests_oauth2client.utils import InvalidUri, validate_endpoint_uri, validate_issuer_uri
+from requests_oauth2client.utils import InvalidUri, check_endpoint_url, validate_issuer_uri
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -170,7 +171,8 @@ class OAuth2Client(
             ID Token validation (a token signed with an unknown key, or whose signature fails with the known key).
         timeout: the timeout of every request to the AS, in seconds or `(connect, read)`; a call's own one wins.
             None: no `timeout` keyword for `requests` (a default set by the session, or its adapter, applies).
-        **extra_metadata: any other client metadata, kept in `extra_metadata`.
+        **extra_metadata: any other client metadata, kept in `extra_metadata` (an option of `requests` such as
+            `verify` is refused with `RequestsOptionAsParameter`: set it on the session).
 
     Example:
         >>> client = OAuth2Client(
@@ -267,6 +269,7 @@ class OAuth2Client(
         private_jwk = extra_metadata.pop("private_jwk", None)
         if private_key is None and private_jwk is not None:
             private_key = private_jwk
+        RequestsOptionAsParameter.check(extra_metadata, "the client metadata")  # `verify=` would be kept as metadata
         jose = jose_settings(jose, extra_metadata)
         auth = client_auth_factory(
             auth,
@@ -301,10 +304,7 @@ class OAuth2Client(
             if uri is None:
                 continue
             try:
-                if testing:  # any scheme, port, path; but a host is always needed
-                    validate_endpoint_uri(uri, https=False, no_credentials=False, no_fragment=False, path=False)
-                else:
-                    validate_endpoint_uri(uri)
+                check_endpoint_url(uri, testing=testing)
             except InvalidUri as exc:
                 raise InvalidEndpointUri(endpoint=name, uri=uri, exc=exc) from exc
         if issuer is not None and not testing:
@@ -485,8 +485,7 @@ class OAuth2Client(
             if issuer is None:
                 raise InvalidParam("Either `url` or `issuer` is required to discover the AS metadata.")
             url = oidc_discovery_document_url(issuer)
-        if not testing:
-            validate_endpoint_uri(url, path=False)
+        check_endpoint_url(url, testing=testing, path=False)
         timeout = check_timeout(timeout)
         session = session if session is not None else requests.Session()
         discovery, url = get_metadata_document(session, url, timeout=timeout)
@@ -495,8 +494,7 @@ class OAuth2Client(
         jwks_uri = client_settings_from_metadata(discovery, issuer, url=url).get("jwks_uri")
         jwks = None
         if jwks_uri is not None:
-            if not testing:
-                validate_endpoint_uri(jwks_uri)
+            check_endpoint_url(jwks_uri, testing=testing)
             jwks = jwks_from_document(get_json_document(session, Endpoints.JWKS, jwks_uri, timeout=timeout), jwks_uri)
         return cls.from_discovery_document(
             discovery,

@@ -58,7 +58,7 @@ from .exceptions import (
 )
 from .serializers import InvalidSerializedData, Serializer
 from .tokens import BearerToken
-from .utils import InvalidUri, validate_endpoint_uri
+from .utils import InvalidUri, check_endpoint_url
 
 if TYPE_CHECKING:
     from .dpop import DPoPKey
@@ -73,9 +73,7 @@ __all__ = [
 
 def _endpoint_uri(name: str, uri: str, *, testing: bool) -> str:
     try:
-        if testing:
-            return validate_endpoint_uri(uri, https=False, no_credentials=False, path=False)
-        return validate_endpoint_uri(uri)
+        return check_endpoint_url(uri, testing=testing)
     except InvalidUri as exc:
         raise InvalidEndpointUri(name, uri, exc) from exc
 

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidExpiresIn",
     "InvalidUri",
     "accepts_expires_in",
+    "check_endpoint_url",
     "join_space_separated",
     "split_space_separated",
     "validate_endpoint_uri",
@@ -126,6 +127,23 @@ def validate_endpoint_uri(
             host=failed_host,
         )
     return uri
+
+
+def check_endpoint_url(uri: str, *, testing: bool = False, path: bool = True) -> str:
+    """Check the URL of an endpoint or a document as the library does everywhere.
+
+    Without `testing`, `validate_endpoint_uri()` with its defaults (and `path` as given); with `testing` (a local
+    server in tests), only a host is required: any scheme, port, credentials, fragment or path.
+
+    Returns:
+        the URL, unchanged.
+
+    Raises:
+        InvalidUri: listing every failed check.
+    """
+    if testing:
+        return validate_endpoint_uri(uri, https=False, no_credentials=False, no_fragment=False, path=False)
+    return validate_endpoint_uri(uri, path=path)
 
 
 def validate_issuer_uri(uri: str) -> str:

@@ -237,3 +237,17 @@ def test_an_authorization_request_built_directly_is_not_concerned() -> None:
     # `AuthorizationRequest` is a value: its extra parameters are whatever the caller puts in the URL
     request = AuthorizationRequest(f"{AS}/authorize", client_id="c", redirect_uri="https://rp/cb", headers="x")
     assert request.args["headers"] == "x"
+
+
+@pytest.mark.parametrize("name", ["verify", "proxies", "cert", "headers", "stream", "allow_redirects"])
+def test_an_option_of_requests_given_as_client_metadata_is_refused(name: str) -> None:
+    from requests_oauth2client import OAuth2Client, RequestsOptionAsParameter
+
+    with pytest.raises(RequestsOptionAsParameter) as exc_info:
+        OAuth2Client("https://as.example.com/token", ("cid", "secret"), **{name: False})
+    assert isinstance(exc_info.value, TypeError)
+    assert exc_info.value.name == name
+    assert "client metadata" in str(exc_info.value)
+    # other metadata is still kept
+    client = OAuth2Client("https://as.example.com/token", ("cid", "secret"), client_name="my app")
+    assert client.extra_metadata == {"client_name": "my app"}

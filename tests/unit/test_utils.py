@@ -106,3 +106,16 @@ def test_list_parameters_that_are_not_strings_raise_the_given_error(bad: object)
         join_space_separated(bad, Bad)
     with pytest.raises(Bad):
         split_space_separated(bad, Bad)
+
+
+def test_check_endpoint_url_is_strict_unless_testing() -> None:
+    from requests_oauth2client.utils import check_endpoint_url
+
+    assert check_endpoint_url("https://as.example.com/token") == "https://as.example.com/token"
+    for uri in ("http://as.example.com/token", "https://as.example.com/", "https://u:p@as.example.com/t"):
+        with pytest.raises(InvalidUri):
+            check_endpoint_url(uri)
+        assert check_endpoint_url(uri, testing=True) == uri  # a local server in tests
+    assert check_endpoint_url("https://as.example.com/", path=False) == "https://as.example.com/"
+    with pytest.raises(InvalidUri, match="must include a host"):
+        check_endpoint_url("http:///token", testing=True)  # a host is needed even then
