@@ -39,7 +39,7 @@ import requests
 from attrs import define, field, frozen
 from jwskate import Jwk
 
-from ._http.transport import get_json_document
+from ._http.transport import DEFAULT_TIMEOUT, Timeout, get_json_document
 from ._protocol.metadata import client_settings_from_metadata
 from .api_client import ApiClient
 from .auth import OAuth2AccessTokenAuth, OAuth2DeviceCodeAuth
@@ -213,6 +213,7 @@ def login_to_api(
     session: requests.Session | None = None,
     probe: bool = True,
     testing: bool = False,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     **params: Any,
 ) -> ApiLogin:
     """From the URL of an API, get a logged-in user and an `ApiClient` ready to call it (see the module docs).
@@ -236,6 +237,7 @@ def login_to_api(
         probe: send a request to `api_url` first, to read the metadata URL from its challenge; with False, the
             well-known URL of `api_url` is used directly.
         testing: allow http URLs (tests only).
+        timeout: the timeout of every request, in seconds (also the client's `timeout`); None for none.
         **params: other parameters of the authorization request (`login_hint`, `prompt`...).
 
     Returns:
@@ -250,14 +252,13 @@ def login_to_api(
     """
     session = session if session is not None else requests.Session()
     check_endpoint_url(api_url, testing=testing, path=False)
-    metadata_url, challenge_scope = _probe(session, api_url) if probe else (None, None)
+    metadata_url, challenge_scope = _probe(session, api_url, timeout) if probe else (None, None)
     metadata_url = metadata_url or oauth2_protected_resource_metadata_url(api_url)
     check_endpoint_url(metadata_url, testing=testing, path=False)
-    resource = validate_resource_metadata(
-        get_json_document(session, "protected resource metadata", metadata_url), api_url, url=metadata_url
-    )
+    document = get_json_document(session, "protected resource metadata", metadata_url, timeout=timeout)
+    resource = validate_resource_metadata(document, api_url, url=metadata_url)
     issuer = _choose_issuer(resource, issuer)
-    discovery = _authorization_server_metadata(session, issuer)
+    discovery = _authorization_server_metadata(session, issuer, timeout)
     registration: RegisteredClient | None = None
     if client_id is None:
         registration_endpoint = discovery.get("registration_endpoint")
@@ -274,8 +275,9 @@ def login_to_api(
             private_key=private_key,
             session=session,
             testing=testing,
+            timeout=timeout,
         )
-        client = registration.oauth2_client(discovery, issuer=issuer)
+        client = registration.oauth2_client(discovery, issuer=issuer, timeout=timeout)
     else:
         redirect_uris = (client_metadata or {}).get("redirect_uris") or [DEFAULT_REDIRECT_URI]
         client = OAuth2Client.from_discovery_document(
@@ -287,6 +289,7 @@ def login_to_api(
             redirect_uri=redirect_uris[0],
             session=session,
             testing=testing,
+            timeout=timeout,
         )
     scopes = _scopes(scope, challenge_scope, resource, discovery)
     token = login(client, **params, scope=" ".join(scopes) if scopes else None, resource=resource.resource)
@@ -306,9 +309,12 @@ def login_to_api(
     )
 
 
-def _probe(session: requests.Session, api_url: str) -> tuple[str | None, tuple[str, ...] | None]:
+def _probe(session: requests.Session, api_url: str, timeout: Timeout) -> tuple[str | None, tuple[str, ...] | None]:
     """Send a request without token to the API; return the metadata URL and the scopes its challenge names."""
-    response = session.get(api_url, allow_redirects=False, timeout=10)
+    if timeout is None:  # no `timeout` keyword at all: a default of the session applies
+        response = session.get(api_url, allow_redirects=False)
+    else:
+        response = session.get(api_url, allow_redirects=False, timeout=timeout)
     for challenge in response_challenges(response, strict=False):
         if challenge.resource_metadata:
             return challenge.resource_metadata, challenge.scope
@@ -329,12 +335,12 @@ def _choose_issuer(resource: ProtectedResourceMetadata, issuer: str | None) -> s
     return resource.authorization_servers[0]
 
 
-def _authorization_server_metadata(session: requests.Session, issuer: str) -> dict[str, Any]:
+def _authorization_server_metadata(session: requests.Session, issuer: str, timeout: Timeout) -> dict[str, Any]:
     """Fetch the AS metadata of an issuer: RFC 8414 first, else OpenID Connect Discovery; it must name the issuer."""
     last_error: FailedDiscoveryError | None = None
     for url in (oauth2_discovery_document_url(issuer), oidc_discovery_document_url(issuer)):
         try:
-            document = get_json_document(session, "authorization server metadata", url)
+            document = get_json_document(session, "authorization server metadata", url, timeout=timeout)
         except DiscoveryHTTPError as exc:
             last_error = exc
             continue

@@ -43,7 +43,7 @@ import requests
 from attrs import define, field, frozen
 from jwskate import Jwk, Jwt
 
-from ._http.transport import Timeout, json_body, raise_endpoint_error, send_to_endpoint
+from ._http.transport import DEFAULT_TIMEOUT, Timeout, json_body, raise_endpoint_error, send_to_endpoint
 from ._protocol.registration import ClientRegistration, check_client_information, registration_request_body
 from .client import OAuth2Client
 from .enums import Endpoints
@@ -136,7 +136,7 @@ def register_client(
     private_key: Jwk | Mapping[str, Any] | None = None,
     session: requests.Session | None = None,
     testing: bool = False,
-    timeout: float = 10,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     **metadata_kwargs: Any,
 ) -> RegisteredClient:
     """Register a client (RFC 7591 §3.1) and return it, with the means to manage its registration (RFC 7592).
@@ -155,7 +155,7 @@ def register_client(
         private_key: the client's private signing key, for `private_key_jwt`.
         session: the `requests.Session` to use (kept for the management requests).
         testing: allow http endpoints (tests only).
-        timeout: the timeout of each request, in seconds.
+        timeout: the timeout of each request, in seconds; None for none (the session's default applies).
         **metadata_kwargs: more client metadata.
 
     Returns:
@@ -217,13 +217,13 @@ class RegisteredClient:
         registration: the registration, from `register_client()` or a stored one (`RegistrationSerializer`).
         session: the `requests.Session` to use.
         testing: allow http endpoints (tests only).
-        timeout: the timeout of each request, in seconds.
+        timeout: the timeout of each request, in seconds; None for none (the session's default applies).
     """
 
     registration: ClientRegistration
     session: requests.Session = field(repr=False)
     testing: bool
-    timeout: float
+    timeout: Timeout
     _lock: threading.RLock = field(factory=threading.RLock, repr=False, eq=False)
 
     exception_classes: ClassVar[dict[str, type[EndpointError]]] = ERROR_CLASSES
@@ -234,7 +234,7 @@ class RegisteredClient:
         *,
         session: requests.Session | None = None,
         testing: bool = False,
-        timeout: float = 10,
+        timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self.__attrs_init__(
             registration=registration,

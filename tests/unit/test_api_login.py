@@ -164,3 +164,16 @@ def test_device_flow_registers_the_device_grant() -> None:
         "urn:ietf:params:oauth:grant-type:device_code",
         "refresh_token",
     ]
+
+
+@pytest.mark.parametrize("timeout", [3.5, None])
+def test_the_timeout_applies_to_every_request_and_to_the_client(server: Any, timeout: float | None) -> None:
+    result = login_to_api(API, login=FakeLogin(), timeout=timeout)
+    assert [request.timeout for request in server.request_history] == [timeout] * 4
+    assert result.client.timeout == timeout
+
+
+def test_the_default_timeout_is_the_clients(server: Any) -> None:
+    result = login_to_api(API, login=FakeLogin())
+    assert {request.timeout for request in server.request_history} == {10}
+    assert result.client.timeout == 10
