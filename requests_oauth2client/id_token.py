@@ -138,20 +138,9 @@ class IdToken(jwskate.SignedJwt):
     def hash_method(cls, key: jwskate.Jwk | Mapping[str, Any], alg: str | None = None) -> Callable[[str], str]:
         """Return the function computing `at_hash`, `c_hash` and `s_hash` values for a signing key and alg.
 
-        The hash is the left half of the digest of the ASCII value with the hash function of the signature alg,
-        base64url-encoded. For EdDSA the function depends on the curve: SHA-512 for Ed25519, SHAKE256 (114 bytes)
-        for Ed448.
-
-        Args:
-            key: the key that signs (or verifies) the ID Token.
-            alg: the signature alg; defaults to the key `alg`.
-
-        Returns:
-            a callable taking the value to protect and returning its hash.
-
-        Raises:
-            jwskate.UnsupportedAlg: if the alg is unknown, or EdDSA with an unknown curve.
-            jwskate.ExpectedAlgRequired: if neither `alg` nor the key gives an alg.
+        The hash is the left half of the digest of the value with the hash function of the signature alg,
+        base64url-encoded (for EdDSA: SHA-512 with Ed25519, SHAKE256 with Ed448). Raises `jwskate.UnsupportedAlg`
+        for an unknown alg, `jwskate.ExpectedAlgRequired` when neither `alg` nor the key gives one.
 
         Example:
             >>> key = jwskate.Jwk.generate(alg="ES256")
