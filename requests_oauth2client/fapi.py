@@ -49,7 +49,7 @@ from types import EllipsisType
 from typing import Any, Literal, NoReturn, overload
 
 import requests
-from jwskate import Jwk, JwkSet, to_jwk
+from jwskate import Jwk, JwkSet
 
 from requests_oauth2client._errors.fapi import Fapi2Violation
 from requests_oauth2client._http.transport import Timeout
@@ -323,12 +323,7 @@ class Fapi2Client(OAuth2Client):
                 f"request objects live {MAX_REQUEST_OBJECT_LIFETIME} seconds at most, not {lifetime}",
                 lifetime,
             )
-        key: Jwk | None
-        if sign_jwk is None and isinstance(self.auth, PrivateKeyJwt):
-            key, alg = self.auth.private_jwk, sign_alg or self.auth.alg
-        else:
-            key = to_jwk(sign_jwk) if sign_jwk is not None else None
-            alg = sign_alg or (key.alg if key is not None else None)  # as jwskate signs: `alg` wins
+        key, alg = self._request_object_signer(sign_jwk, sign_alg)
         check_signing_alg(alg, "request objects", key)
         return super().sign_authorization_request(authorization_request, sign_jwk, sign_alg=sign_alg, lifetime=lifetime)
 

@@ -11,6 +11,7 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import requests
+from jwskate import to_jwk
 
 from requests_oauth2client._client.part import ClientPart
 from requests_oauth2client._http.transport import raise_endpoint_error, read_json_object, send_to_endpoint
@@ -118,21 +119,33 @@ class AuthorizationEndpoints(ClientPart):
         Raises:
             ValueError: when there is no signing key, or no single encryption key of the AS suits the alg.
         """
-        if sign_jwk is None:
-            if not isinstance(self.auth, PrivateKeyJwt):
-                raise ValueError("a signing key is needed: pass `sign_jwk` (the client has no private_key_jwt key)")
-            sign_jwk, sign_alg = self.auth.private_jwk, sign_alg or self.auth.alg
+        key, sign_alg = self._request_object_signer(sign_jwk, sign_alg)
+        if key is None:
+            raise ValueError("a signing key is needed: pass `sign_jwk` (the client has no private_key_jwt key)")
         enc_alg = self.jose.request_object_encryption_alg
         if enc_alg is None:
-            return authorization_request.sign(sign_jwk, sign_alg, lifetime)
+            return authorization_request.sign(key, sign_alg, lifetime)
         return authorization_request.sign_and_encrypt(
-            sign_jwk,
+            key,
             self.authorization_server_jwks,
             sign_alg=sign_alg,
             enc_alg=enc_alg,
             enc=self.jose.request_object_encryption_enc or DEFAULT_REQUEST_OBJECT_ENCRYPTION_ENC,
             lifetime=lifetime,
         )
+
+    def _request_object_signer(
+        self, sign_jwk: Jwk | Mapping[str, Any] | None, sign_alg: str | None
+    ) -> tuple[Jwk | None, str | None]:
+        """The key and alg that sign request objects: the given key (with `sign_alg`, else its own `alg`), or else
+        the private_key_jwt key of the client (with its alg); `(None, sign_alg)` when there is no key.
+        """  # noqa: D205
+        if sign_jwk is not None:
+            key = to_jwk(sign_jwk)
+            return key, sign_alg or key.alg  # as jwskate signs: `sign_alg` wins over the key's
+        if isinstance(self.auth, PrivateKeyJwt):
+            return self.auth.private_jwk, sign_alg or self.auth.alg
+        return None, sign_alg
 
     def pushed_authorization_request(
         self,
